@@ -1,0 +1,4 @@
+/**
+ * The `zerostack` command line. Placeholder entry until the CLI issue lands.
+ */
+console.log('zerostack: self-check placeholder');
