@@ -1,6 +1,12 @@
 /**
  * zerostack's public entry point. Re-exports the layers a user composes.
  */
-export * from './time/clock.js';
-export * from './wire/checksum.js';
-export type * from './link/nic.js';
+export * from './time/index.js';
+export * from './util/index.js';
+export * from './wire/index.js';
+export * from './buf/index.js';
+export * from './acct/accounting.js';
+export * from './link/index.js';
+export { Network } from './sim/network.js';
+export { Stack, getDefaultPool } from './stack.js';
+export { TcpLayer } from './tcp/tcp-layer.js';

@@ -423,6 +423,8 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
     tcb.sndWl2 = ack;
     armKeepalive(tcb);
     if (tcb.active) layer.raise(tcb, TcbEvent.CONNECT | TcbEvent.WRITABLE, 0);
+    // RFC 9293 §3.10.4: a CLOSE in SYN-RECEIVED was queued until ESTABLISHED; now it applies.
+    if (tcb.finPending) setState(tcb, TcpState.FIN_WAIT_1);
   }
 
   // RFC 7323 §4.3 (2): update TS.Recent from an acceptable segment that covers Last.ACK.sent.

@@ -25,7 +25,7 @@ import { ChecksumMode, IpProtocol } from '../wire/ipv4.js';
 import { emitTcp, setTcpChecksumField, tcpChecksum, tcpHeaderLen, TcpField, TcpFlag, TcpRepr, TCP_MIN_HEADER_LEN } from '../wire/tcp.js';
 import { combineSums } from '../wire/checksum.js';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
-import { RtxMode, TcpState, type Tcb } from './tcb.js';
+import { TcpState, type Tcb } from './tcb.js';
 import type { TcpLayer } from './tcp-layer.js';
 import { sendWindowLimit } from './recovery.js';
 import { onSegmentSent, scheduleRetry, updateSendTimers } from './timers.js';
@@ -660,9 +660,4 @@ function chainSum(layer: TcpLayer, buf: PacketBuffer): number {
     if ((n & 1) !== 0) odd = !odd;
   }
   return sum;
-}
-
-/** Lets tests and timers know the current RTX mode without importing tcb constants. */
-export function isPersisting(tcb: Tcb): boolean {
-  return tcb.rtxMode === RtxMode.PERSIST;
 }
