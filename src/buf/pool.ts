@@ -32,6 +32,7 @@ import {
   poisonHandle,
   type BufferOwner,
 } from './packet-buffer.js';
+import { describeValue } from '../util/describe.js';
 
 /** The byte freed storage is filled with in debug mode, so stale views read obvious garbage. */
 export const POISON_BYTE = 0xdb;
@@ -127,21 +128,10 @@ interface WasmMemoryApi {
 }
 
 function fail(name: string, value: unknown, what: string, type: 'range' | 'type' = 'range'): never {
-  const msg = `PacketPool option ${name} must be ${what} (got ${describe(value)})`;
+  const msg = `PacketPool option ${name} must be ${what} (got ${describeValue(value)})`;
   throw type === 'range' ? new RangeError(msg) : new TypeError(msg);
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object' && v !== null) {
-    try {
-      return JSON.stringify(v);
-    } catch {
-      return Object.prototype.toString.call(v);
-    }
-  }
-  return String(v);
-}
 
 function intOption(name: string, value: unknown, dflt: number, min: number, max: number): number {
   if (value === undefined) return dflt;
@@ -448,12 +438,12 @@ export class PacketPool implements BufferOwner {
    * The caller must not modify the array until then. Not capped by maxHandles.
    */
   wrap(external: Uint8Array, offset: number, length: number, onRelease?: (ctx: unknown) => void, ctx?: unknown): PacketBuffer {
-    if (!(external instanceof Uint8Array)) throw new TypeError(`wrap: external must be a Uint8Array (got ${describe(external)})`);
+    if (!(external instanceof Uint8Array)) throw new TypeError(`wrap: external must be a Uint8Array (got ${describeValue(external)})`);
     if (offset >>> 0 !== offset || length >>> 0 !== length || offset + length > external.length) {
       throw new RangeError(`wrap: range [${offset}, ${offset}+${length}) is outside the array (${external.length} bytes)`);
     }
     if (onRelease !== undefined && typeof onRelease !== 'function') {
-      throw new TypeError(`wrap: onRelease must be a function (got ${describe(onRelease)})`);
+      throw new TypeError(`wrap: onRelease must be a function (got ${describeValue(onRelease)})`);
     }
     let k: number;
     if (this.extFreeCount > 0) {

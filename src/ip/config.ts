@@ -17,6 +17,7 @@
 import { isValidMac, parseCidr, parseIpv4, parseMac, type Ipv4Cidr } from '../wire/address.js';
 import { NS_PER_MS, NS_PER_S, type Nanos } from '../time/clock.js';
 import { parseDuration, parseSize, type UnitValue } from '../util/units.js';
+import { describeValue } from '../util/describe.js';
 
 /** Options of one interface (Stack.addInterface, or config.interfaces[i] for the i-th constructor NIC). */
 export interface InterfaceOptions {
@@ -153,18 +154,13 @@ export const DEFAULT_STACK_CONFIG: StackConfig = Object.freeze({
 
 // ---------------------------------------------------------------------------
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return `a value of type ${Array.isArray(v) ? 'array' : typeof v}`;
-}
 
 function typeError(option: string, v: unknown, expected: string): TypeError {
-  return new TypeError(`stack config "${option}" must be ${expected}; got ${show(v)}`);
+  return new TypeError(`stack config "${option}" must be ${expected}; got ${describeValue(v)}`);
 }
 
 function rangeError(option: string, v: unknown, expected: string): RangeError {
-  return new RangeError(`stack config "${option}" must be ${expected}; got ${show(v)}`);
+  return new RangeError(`stack config "${option}" must be ${expected}; got ${describeValue(v)}`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -287,7 +283,7 @@ const TOP_KEYS = [
 /** Validate a config object and fill in defaults. Throws TypeError/RangeError naming the bad key or value. */
 export function resolveStackConfig(input: unknown): StackConfig {
   if (input === undefined) return DEFAULT_STACK_CONFIG;
-  if (!isPlainObject(input)) throw new TypeError(`stack config must be an object; got ${show(input)}`);
+  if (!isPlainObject(input)) throw new TypeError(`stack config must be an object; got ${describeValue(input)}`);
   checkKeys(input, TOP_KEYS, '');
   const d = DEFAULT_STACK_CONFIG;
 

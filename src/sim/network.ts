@@ -49,6 +49,7 @@ import type { Clock, Nanos } from '../time/clock.js';
 import { VirtualClock, type RunUntilIdleOptions } from '../time/virtual-clock.js';
 import { Prng } from '../util/prng.js';
 import { parseDuration, parseProbability, parseRate, parseSize, type UnitValue } from '../util/units.js';
+import { describeValue } from '../util/describe.js';
 
 /** Settings of one direction of a link (see the module comment). */
 export interface LinkDirectionOptions {
@@ -174,22 +175,11 @@ const DIRECTION_KEYS = [
 const PORT_KEYS = ['mtu', 'rxChecksum', 'txChecksumOffload', 'rxBatch'] as const;
 const LINK_KEYS = new Set<string>([...DIRECTION_KEYS, ...PORT_KEYS, 'ab', 'ba', 'a', 'b']);
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object' && v !== null) {
-    try {
-      return JSON.stringify(v);
-    } catch {
-      return Object.prototype.toString.call(v);
-    }
-  }
-  return String(v);
-}
 
 function checkKeys(what: string, obj: unknown, allowed: ReadonlySet<string> | readonly string[]): void {
   if (obj === undefined) return;
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
-    throw new TypeError(`${what} must be an object; got ${show(obj)}`);
+    throw new TypeError(`${what} must be an object; got ${describeValue(obj)}`);
   }
   const set = allowed instanceof Set ? allowed : new Set(allowed as readonly string[]);
   for (const k of Object.keys(obj)) {
@@ -232,7 +222,7 @@ export function parseDirectionOptions(opt: string, o: LinkDirectionOptions, maxF
     o.queue === undefined ? DEFAULT_QUEUE_FRAMES * maxFrameSize : isUnlimited(o.queue) ? Infinity : parseSize(name('queue'), o.queue);
   const overhead = o.overheadBytes ?? 0;
   if (!Number.isInteger(overhead) || overhead < 0) {
-    throw new RangeError(`${name('overheadBytes')} must be a non-negative integer; got ${show(o.overheadBytes)}`);
+    throw new RangeError(`${name('overheadBytes')} must be a non-negative integer; got ${describeValue(o.overheadBytes)}`);
   }
   const imp: ImpairmentConfig = noImpairments();
   if (o.loss !== undefined) imp.loss = parseProbability(name('loss'), o.loss);
@@ -242,20 +232,20 @@ export function parseDirectionOptions(opt: string, o: LinkDirectionOptions, maxF
     const b = o.burstLoss;
     checkKeys(name('burstLoss'), b, ['p', 'r', 'h', 'k']);
     if (b.p === undefined || b.r === undefined) {
-      throw new TypeError(`${name('burstLoss')} needs p (good→bad) and r (bad→good); got ${show(b)}`);
+      throw new TypeError(`${name('burstLoss')} needs p (good→bad) and r (bad→good); got ${describeValue(b)}`);
     }
     const p = parseProbability(name('burstLoss.p'), b.p);
     const r = parseProbability(name('burstLoss.r'), b.r);
     const h = b.h === undefined ? 0 : parseProbability(name('burstLoss.h'), b.h);
     const k = b.k === undefined ? 1 : parseProbability(name('burstLoss.k'), b.k);
-    if (p + r === 0) throw new RangeError(`${name('burstLoss')} needs p + r > 0; got ${show(b)}`);
+    if (p + r === 0) throw new RangeError(`${name('burstLoss')} needs p + r > 0; got ${describeValue(b)}`);
     imp.burstLoss = { p, r, h, k };
   }
   if (o.reorder != null) {
     const ro = o.reorder;
     checkKeys(name('reorder'), ro, ['p', 'delay']);
     if (ro.p === undefined || ro.delay === undefined) {
-      throw new TypeError(`${name('reorder')} needs p and delay; got ${show(ro)}`);
+      throw new TypeError(`${name('reorder')} needs p and delay; got ${describeValue(ro)}`);
     }
     const p = parseProbability(name('reorder.p'), ro.p);
     const d = parseDuration(name('reorder.delay'), ro.delay);
@@ -266,11 +256,11 @@ export function parseDirectionOptions(opt: string, o: LinkDirectionOptions, maxF
     let distribution: JitterDistribution = 'uniform';
     if (typeof o.jitter === 'object') {
       checkKeys(name('jitter'), o.jitter, ['amount', 'distribution']);
-      if (o.jitter.amount === undefined) throw new TypeError(`${name('jitter')} needs amount; got ${show(o.jitter)}`);
+      if (o.jitter.amount === undefined) throw new TypeError(`${name('jitter')} needs amount; got ${describeValue(o.jitter)}`);
       amount = parseDuration(name('jitter.amount'), o.jitter.amount);
       const dist = o.jitter.distribution ?? 'uniform';
       if (dist !== 'uniform' && dist !== 'normal') {
-        throw new TypeError(`${name('jitter.distribution')} must be 'uniform' or 'normal'; got ${show(dist)}`);
+        throw new TypeError(`${name('jitter.distribution')} must be 'uniform' or 'normal'; got ${describeValue(dist)}`);
       }
       distribution = dist;
     } else {
@@ -290,16 +280,16 @@ function checkPortSettings(opt: string, s: PortSettings | undefined, keyPrefix =
   if (s === undefined) return;
   const name = (k: string): string => `${opt} "${keyPrefix}${k}"`;
   if (s.txChecksumOffload !== undefined && typeof s.txChecksumOffload !== 'boolean') {
-    throw new TypeError(`${name('txChecksumOffload')} must be a boolean; got ${show(s.txChecksumOffload)}`);
+    throw new TypeError(`${name('txChecksumOffload')} must be a boolean; got ${describeValue(s.txChecksumOffload)}`);
   }
   if (s.rxChecksum !== undefined && s.rxChecksum !== 'none' && s.rxChecksum !== 'unnecessary' && s.rxChecksum !== 'complete') {
-    throw new TypeError(`${name('rxChecksum')} must be 'none', 'unnecessary' or 'complete'; got ${show(s.rxChecksum)}`);
+    throw new TypeError(`${name('rxChecksum')} must be 'none', 'unnecessary' or 'complete'; got ${describeValue(s.rxChecksum)}`);
   }
   if (s.mtu !== undefined && (!Number.isInteger(s.mtu) || s.mtu < 68 || s.mtu > 65535)) {
-    throw new RangeError(`${name('mtu')} must be an integer in 68..65535; got ${show(s.mtu)}`);
+    throw new RangeError(`${name('mtu')} must be an integer in 68..65535; got ${describeValue(s.mtu)}`);
   }
   if (s.rxBatch !== undefined && (!Number.isInteger(s.rxBatch) || s.rxBatch < 1)) {
-    throw new RangeError(`${name('rxBatch')} must be a positive integer; got ${show(s.rxBatch)}`);
+    throw new RangeError(`${name('rxBatch')} must be a positive integer; got ${describeValue(s.rxBatch)}`);
   }
 }
 
@@ -373,7 +363,7 @@ export class Network {
     const { pool, ...settings } = opts;
     checkPortSettings(`host ${name} option`, settings);
     if (pool !== undefined && !(pool instanceof PacketPool)) {
-      throw new TypeError(`host ${name} option "pool" must be a PacketPool; got ${show(pool)}`);
+      throw new TypeError(`host ${name} option "pool" must be a PacketPool; got ${describeValue(pool)}`);
     }
     const host: SimHost = {
       kind: 'host',
@@ -460,7 +450,7 @@ export class Network {
    */
   capture(target: SimPort | SimLink | WireDirection, writer: PacketRecorder, at: CapturePoint = 'arrival'): void {
     if (at !== 'departure' && at !== 'arrival') {
-      throw new TypeError(`capture "at" must be 'departure' or 'arrival'; got ${show(at)}`);
+      throw new TypeError(`capture "at" must be 'departure' or 'arrival'; got ${describeValue(at)}`);
     }
     if (target instanceof SimPort) {
       for (const l of this.links) {
@@ -480,7 +470,7 @@ export class Network {
   }
 
   private checkNewName(name: string): void {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError(`a node name must be a non-empty string; got ${show(name)}`);
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError(`a node name must be a non-empty string; got ${describeValue(name)}`);
     if (this.hosts.has(name) || this.switches.has(name)) throw new TypeError(`a host or switch named ${JSON.stringify(name)} already exists`);
   }
 

@@ -13,3 +13,4 @@ export {
   formatSize,
 } from './units.js';
 export type { UnitValue } from './units.js';
+export * from './describe.js';

@@ -26,21 +26,16 @@
  * TypeError (code ERR_INVALID_ARG_VALUE) for a string that does not parse or has
  * an unknown unit, a RangeError (code ERR_OUT_OF_RANGE) for a value out of range.
  */
+import { describeValue } from './describe.js';
 
 /** What parse functions accept. */
 export type UnitValue = number | string;
 
 type ErrCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
 
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  if (v === null || v === undefined) return String(v);
-  return `a value of type ${typeof v}`;
-}
 
 function fail(code: ErrCode, option: string, v: unknown, expected: string): Error {
-  const msg = `${option} must be ${expected}; got ${show(v)}`;
+  const msg = `${option} must be ${expected}; got ${describeValue(v)}`;
   const err = code === 'ERR_OUT_OF_RANGE' ? new RangeError(msg) : new TypeError(msg);
   return Object.assign(err, { code });
 }
