@@ -47,6 +47,9 @@ import { RoutingTable } from './ip/routing.js';
 import { UdpLayer } from './ip/udp.js';
 import { UdpSocket, type UdpSocketOptions } from './ip/udp-socket.js';
 import { PingError, Errno } from './ip/errors.js';
+import { randomBytes } from 'node:crypto';
+import { TcpLayer } from './tcp/tcp-layer.js';
+import type { TcpConfig } from './tcp/config.js';
 
 export interface StackOptions {
   clock: Clock;
@@ -59,6 +62,12 @@ export interface StackOptions {
   /** NICs to attach at once; config.interfaces[i] configures nics[i]. */
   nics?: readonly Nic[];
   config?: StackConfigInput;
+  /**
+   * 16 secret bytes for RFC 6528 ISNs, timestamp offsets and ephemeral ports.
+   * Default: random (crypto). Simulations pass a seed-derived one (SimHost.secret)
+   * so that runs are reproducible.
+   */
+  secret?: Uint8Array;
 }
 
 let defaultPool: PacketPool | null = null;
@@ -83,6 +92,8 @@ export class Stack {
   readonly icmp: IcmpLayer;
   readonly udp: UdpLayer;
   readonly arp: ArpLayer;
+  /** TCP (src/tcp), registered as IP protocol 6. */
+  readonly tcp: TcpLayer;
 
   private readonly ctx: IpContext;
   private readonly sockets = new Set<UdpSocket>();
@@ -90,7 +101,7 @@ export class Stack {
 
   constructor(options: StackOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError(`Stack options must be an object; got ${String(options)}`);
-    checkKeys(options as unknown as Record<string, unknown>, ['clock', 'pool', 'acct', 'name', 'nics', 'config'], '', 'Stack option');
+    checkKeys(options as unknown as Record<string, unknown>, ['clock', 'pool', 'acct', 'name', 'nics', 'config', 'secret'], '', 'Stack option');
     const clock = options.clock;
     const isClock =
       typeof clock === 'object' && clock !== null && typeof clock.now === 'function' && typeof clock.createTimer === 'function';
@@ -124,6 +135,15 @@ export class Stack {
     this.udp = new UdpLayer(ctx);
     this.ip.registerProtocol(IpProtocol.ICMP, this.icmp);
     this.ip.registerProtocol(IpProtocol.UDP, this.udp);
+    const secret = options.secret ?? randomBytes(16);
+    if (!(secret instanceof Uint8Array) || secret.length !== 16) throw new TypeError('Stack option "secret" must be a Uint8Array of 16 bytes');
+    const tcpConfig = (options.config as StackConfigInput | undefined)?.tcp;
+    try {
+      this.tcp = new TcpLayer({ clock, ip: this.ip, pool: this.pool, acct: this.acct, isnKey: secret, ...(tcpConfig ? { config: tcpConfig as Partial<TcpConfig> } : {}) });
+    } catch (e) {
+      throw prefixError('stack config "tcp"', e);
+    }
+    this.ip.registerProtocol(IpProtocol.TCP, this.tcp);
 
     for (const n of this.config.staticNeighbours) this.arp.addStatic(n.address, n.mac);
     const nics = options.nics ?? [];
@@ -267,3 +287,10 @@ export class Stack {
 export type { StackConfig, StackConfigInput, InterfaceOptions } from './ip/config.js';
 export type { PingOptions, PingResult } from './ip/ping.js';
 export type { UdpSocketOptions } from './ip/udp-socket.js';
+
+/** Re-throw a validation error with the config path in front, keeping its class. */
+function prefixError(path: string, e: unknown): Error {
+  if (e instanceof RangeError) return new RangeError(`${path}: ${e.message}`);
+  if (e instanceof TypeError) return new TypeError(`${path}: ${e.message}`);
+  return e as Error;
+}

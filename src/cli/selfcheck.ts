@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Network } from '../sim/network.js';
 import { Stack } from '../stack.js';
-import { TcpLayer } from '../tcp/tcp-layer.js';
+import type { TcpLayer } from '../tcp/tcp-layer.js';
 import type { Endpoint } from '../tcp/endpoint.js';
 import { parseIpv4 } from '../wire/address.js';
 import { NS_PER_MS, NS_PER_S } from '../time/clock.js';
@@ -31,10 +31,8 @@ export async function runSelfcheck(opts: SelfcheckOptions): Promise<SelfcheckRes
   const h2 = net.addHost('h2');
   net.link(h1, h2, { rate: '1Gbit', delay: '1ms', loss: opts.loss });
   const mk = (h: typeof h1, addr: string): { stack: Stack; tcp: TcpLayer } => {
-    const stack = new Stack({ clock: net.clock, pool: h.pool, name: h.name, nics: h.ports, config: { interfaces: [{ address: addr }] } });
-    const tcp = new TcpLayer({ clock: net.clock, ip: stack.ip, pool: stack.pool, acct: stack.acct });
-    stack.ip.registerProtocol(6, tcp);
-    return { stack, tcp };
+    const stack = new Stack({ clock: net.clock, pool: h.pool, name: h.name, nics: h.ports, secret: h.secret, config: { interfaces: [{ address: addr }] } });
+    return { stack, tcp: stack.tcp };
   };
   const a = mk(h1, '10.0.0.1/24');
   const b = mk(h2, '10.0.0.2/24');

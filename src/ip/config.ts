@@ -47,6 +47,8 @@ export interface RouteOptions {
 }
 
 export interface StackConfigInput {
+  /** TCP options (src/tcp/config.ts TcpConfig), validated by the TCP layer. */
+  tcp?: Record<string, unknown>;
   /** Forward datagrams not addressed to us between interfaces (Linux net.ipv4.ip_forward; default false). */
   ipForwarding?: boolean;
   /** TTL of datagrams we originate (Linux ip_default_ttl 64; RFC 1700 suggests 64). */
@@ -278,6 +280,7 @@ const TOP_KEYS = [
   'interfaces',
   'routes',
   'defaultGateway',
+  'tcp',
 ] as const;
 
 /** Validate a config object and fill in defaults. Throws TypeError/RangeError naming the bad key or value. */

@@ -118,6 +118,8 @@ export interface SimHost {
   /** The host's NICs in order of creation (eth0, eth1, …). */
   readonly ports: SimPort[];
   readonly settings: Readonly<PortSettings>;
+  /** 16 bytes derived from the network seed and the host name: pass as Stack option `secret` for reproducible ISNs. */
+  readonly secret: Uint8Array;
 }
 
 /** A switch in the network. */
@@ -373,6 +375,7 @@ export class Network {
       clock: this.clock,
       ports: [],
       settings: Object.freeze({ ...settings }),
+      secret: secretFrom(this.prng.fork(`secret:${name}`)),
     };
     this.hosts.set(name, host);
     return host;
@@ -499,4 +502,17 @@ export class Network {
     if (node.kind === 'host') node.ports.push(port);
     else node.bridge.adoptPort(port);
   }
+}
+
+/** 16 bytes from a forked stream: deterministic per (seed, host name). */
+function secretFrom(prng: Prng): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let i = 0; i < 16; i += 4) {
+    const x = prng.nextU32();
+    out[i] = x >>> 24;
+    out[i + 1] = (x >>> 16) & 0xff;
+    out[i + 2] = (x >>> 8) & 0xff;
+    out[i + 3] = x & 0xff;
+  }
+  return out;
 }

@@ -311,9 +311,9 @@ export class Endpoint {
    */
   connect(addr: number, port: number): number {
     this.layer.acct.syscall();
-    checkAddrPort(addr, port, false);
+    checkAddrPort(addr, port, true);
     const layer = this.layer;
-    if (this.closed) return TcpErrno.EINVAL;
+    if (this.closed || addr === 0) return TcpErrno.EINVAL;
     let t = this.tcb;
     switch (t.state) {
       case TcpState.SYN_SENT:

@@ -84,6 +84,12 @@ export function chooseWscale(tcb: Tcb): number {
   return shift;
 }
 
+/** Path MTU towards `addr`; RFC 1122 §3.3.3's 576 when IP has no route (mtuFor returns 0). */
+export function pathMtu(tcb: Tcb, addr: number): number {
+  const mtu = tcb.layer.ip.mtuFor(addr);
+  return mtu >= 68 ? mtu : 576;
+}
+
 /** MSS we advertise: route MTU − 40 (RFC 9293 §3.7.1, RFC 879), clamped by TCP_MAXSEG. */
 export function advertisedMss(tcb: Tcb): number {
   let mss = tcb.pmtu - 40;
@@ -94,7 +100,7 @@ export function advertisedMss(tcb: Tcb): number {
 /** Prepare a TCB's SYN options for an active open. */
 export function prepareActiveOptions(tcb: Tcb): void {
   const o = tcb.opts;
-  tcb.pmtu = tcb.layer.ip.mtuFor(tcb.remoteAddr);
+  tcb.pmtu = pathMtu(tcb, tcb.remoteAddr);
   tcb.advMss = advertisedMss(tcb);
   tcb.offeredWscale = o.windowScaling ? chooseWscale(tcb) : -1;
   tcb.tsOffered = o.timestamps;
@@ -109,7 +115,7 @@ export function negotiateOptions(tcb: Tcb, seg: TcpRepr, passive: boolean, now: 
   const o = tcb.opts;
   const layer = tcb.layer;
   if (passive) {
-    tcb.pmtu = layer.ip.mtuFor(tcb.remoteAddr);
+    tcb.pmtu = pathMtu(tcb, tcb.remoteAddr);
     tcb.advMss = advertisedMss(tcb);
     // RFC 7323 §2.2: a SYN-ACK carries Window Scale only if the SYN did.
     tcb.offeredWscale = o.windowScaling && seg.wscale >= 0 ? chooseWscale(tcb) : -1;

@@ -25,13 +25,15 @@ import { ChecksumMode, IpProtocol } from '../wire/ipv4.js';
 import { emitTcp, setTcpChecksumField, tcpChecksum, tcpHeaderLen, TcpField, TcpFlag, TcpRepr, TCP_MIN_HEADER_LEN } from '../wire/tcp.js';
 import { combineSums } from '../wire/checksum.js';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
-import { TcpState, type Tcb } from './tcb.js';
+import { TcpErrno, TcpState, type Tcb } from './tcb.js';
 import type { TcpLayer } from './tcp-layer.js';
 import { sendWindowLimit } from './recovery.js';
 import { onSegmentSent, scheduleRetry, updateSendTimers } from './timers.js';
 
 /** Bytes the timestamps option takes on a non-SYN segment (NOP NOP TS, RFC 7323 Appendix A). */
 export const TS_OPTION_SPACE = 12;
+/** Options for every Ipv4Output.output call (one frozen object: no allocation per segment). */
+const DF_OPTIONS = Object.freeze({ df: true });
 /** RFC 9293 §3.8.6.2.2 / §3.8.6.2.1 fractions Fr and Fs. */
 const FRACTION_SHIFT = 1; // ½
 
@@ -319,6 +321,11 @@ function transmitData(tcb: Tcb, seq: number, len: number, flags: number, retrans
   if (!emitAndSend(layer, repr, tcb.localAddr, tcb.remoteAddr, payload, len, sum)) {
     scheduleRetry(tcb);
     return false;
+  }
+  if (layer.lastOutputError === TcpErrno.EMSGSIZE) {
+    // The path MTU shrank under us (IP refused the DF segment): use the new MSS from now
+    // on; this segment counts as lost and is retransmitted at the new size.
+    layer.pathMtuChanged(tcb, layer.ip.mtuFor(tcb.remoteAddr));
   }
   afterSend(tcb, now, len > 0 || (flags & TcpFlag.FIN) !== 0);
   if (len > 0) {
@@ -642,7 +649,9 @@ export function emitAndSend(
   hdr.next = payload;
   layer.acct.packet();
   layer.mib.OutSegs++;
-  const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP);
+  // RFC 1191 path MTU discovery: DF on every segment (Linux ip_no_pmtu_disc = 0).
+  const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP, DF_OPTIONS);
+  layer.lastOutputError = rc < 0 ? rc : 0;
   if (rc < 0) layer.mib.OutIpErrors++;
   return true;
 }

@@ -24,6 +24,7 @@ import { CSUM_COMPLETE, CSUM_UNNECESSARY } from '../buf/packet-buffer.js';
 import type { PacketPool } from '../buf/pool.js';
 import type { Accounting } from '../acct/accounting.js';
 import type { Ipv4Repr } from '../wire/ipv4.js';
+import type { Ipv4Output, TransportProtocol } from '../ip/types.js';
 import { IpProtocol } from '../wire/ipv4.js';
 import { combineSums, pseudoHeaderSum } from '../wire/checksum.js';
 import { readU16, readU32 } from '../wire/address.js';
@@ -51,23 +52,13 @@ import { Endpoint } from './endpoint.js';
 import { seqLe, seqLt } from './seq.js';
 
 /**
- * What TCP needs from the IPv4 layer (docs/ARCHITECTURE.md "L4 ↔ IP"), plus one
- * optional addition of ours: `txChecksumOffload(dst)` — whether the route's NIC
- * completes CSUM_PARTIAL checksums. Without it TCP always checksums in software
- * (a correct default: IP would have to complete a PARTIAL buffer otherwise).
+ * What TCP needs from the IPv4 layer: src/ip's Ipv4Output (docs/ARCHITECTURE.md
+ * "L4 ↔ IP") plus one optional query, `txChecksumOffload(dst)` — whether the
+ * route's NIC completes CSUM_PARTIAL checksums (src/ip/ipv4.ts provides it).
+ * Without it TCP always checksums in software, which is always correct.
  */
-export interface Ipv4Output {
-  output(pkt: PacketBuffer, src: number, dst: number, protocol: number, opts?: { ttl?: number; tos?: number; df?: boolean }): number;
-  sourceFor(dst: number): number;
-  mtuFor(dst: number): number;
-  isLocalAddress(addr: number): boolean;
+export interface TcpIpOutput extends Ipv4Output {
   txChecksumOffload?(dst: number): boolean;
-}
-
-/** docs/ARCHITECTURE.md: implemented by transport protocols. */
-export interface TransportProtocol {
-  input(pkt: PacketBuffer, src: number, dst: number, ip: Ipv4Repr): void;
-  icmpError(type: number, code: number, info: number, bytes: Uint8Array, innerOffset: number, innerLength: number): void;
 }
 
 /**
@@ -91,7 +82,7 @@ export const DIRECT_RECEIVE_PATH: ReceivePath = {
 
 export interface TcpLayerOptions {
   clock: Clock;
-  ip: Ipv4Output;
+  ip: TcpIpOutput;
   pool: PacketPool;
   acct: Accounting;
   config?: Partial<TcpConfig>;
@@ -114,7 +105,7 @@ function flushDeferred(layer: TcpLayer): void {
 
 export class TcpLayer implements TransportProtocol {
   readonly clock: Clock;
-  readonly ip: Ipv4Output;
+  readonly ip: TcpIpOutput;
   readonly pool: PacketPool;
   readonly acct: Accounting;
   readonly config: TcpConfig;
@@ -130,6 +121,9 @@ export class TcpLayer implements TransportProtocol {
   // RFC 5961 §7 challenge-ACK budget: `challengeCount` sent in the second `challengeSecond`.
   private challengeSecond = -1;
   private challengeCount = 0;
+
+  /** Result of the last Ipv4Output.output call (0 or a negative errno), for callers that react (EMSGSIZE). */
+  lastOutputError = 0;
 
   // Readiness events (see module comment).
   private readonly eventQueue: Tcb[] = [];
@@ -289,21 +283,26 @@ export class TcpLayer implements TransportProtocol {
 
   /** RFC 1191 / RFC 8201: a smaller path MTU; resend from SND.UNA with the new MSS (Linux tcp_simple_retransmit). */
   private pmtuReduced(tcb: Tcb, mtu: number): void {
-    if (mtu < 68 || mtu >= tcb.pmtu) return;
+    if (this.pathMtuChanged(tcb, mtu) && isSynchronized(tcb.state)) {
+      tcb.sndNxt = tcb.sndUna;
+      tcb.rttTiming = false;
+      tcpOutput(tcb);
+    }
+  }
+
+  /** Adopt a smaller path MTU (never below 68): recompute the send MSS. Returns whether the MSS shrank. */
+  pathMtuChanged(tcb: Tcb, mtu: number): boolean {
+    if (mtu < 68 || mtu >= tcb.pmtu) return false;
     tcb.pmtu = mtu;
     let mss = Math.min(tcb.peerMss, mtu - 40);
     if (tcb.opts.maxseg > 0 && tcb.opts.maxseg < mss) mss = tcb.opts.maxseg;
     mss -= tcb.tsEnabled ? TS_OPTION_SPACE : 0;
     if (mss < 1) mss = 1;
-    if (mss >= tcb.sndMss) return;
+    if (mss >= tcb.sndMss) return false;
     tcb.sndMss = mss;
     tcb.sendBuf.segmentSize = mss;
     tcb.cc.setSmss(mss);
-    if (isSynchronized(tcb.state)) {
-      tcb.sndNxt = tcb.sndUna;
-      tcb.rttTiming = false;
-      tcpOutput(tcb);
-    }
+    return true;
   }
 
   // -------------------------------------------------------------------------

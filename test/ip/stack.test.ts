@@ -100,6 +100,7 @@ describe('the transport hook (Ipv4Output / TransportProtocol, as TCP uses it)', 
   it('a_registered_protocol_sends_chained_partial_checksum_segments_and_receives_them_verified', () => {
     const { net, a, b } = twoHosts();
     const rec = new Recorder();
+    b.ip.registerProtocol(6, null); // take protocol 6 over from the stack's own TCP
     b.ip.registerProtocol(6, rec);
     const A = parseIpv4('10.0.0.1');
     const B = parseIpv4('10.0.0.2');
@@ -125,6 +126,7 @@ describe('the transport hook (Ipv4Output / TransportProtocol, as TCP uses it)', 
   it('arp_failure_is_reported_to_the_sending_protocol_as_host_unreachable', () => {
     const { net, a } = twoHosts();
     const rec = new Recorder();
+    a.ip.registerProtocol(6, null); // take protocol 6 over from the stack's own TCP
     a.ip.registerProtocol(6, rec);
     const A = parseIpv4('10.0.0.1');
     const X = parseIpv4('10.0.0.66');

@@ -9,6 +9,9 @@ import { parseIpv4 } from '../../src/wire/address.js';
 import { MS, pattern, routed, S } from './harness.js';
 
 function tcpOn(s: Stack): TcpLayer {
+  // Every Stack registers its own TcpLayer as protocol 6; replace it with a
+  // fresh one to exercise registerProtocol with the real TCP as its user.
+  s.ip.registerProtocol(6, null);
   const t = new TcpLayer({ clock: s.clock, ip: s.ip, pool: s.pool, acct: s.acct });
   s.ip.registerProtocol(6, t);
   return t;

@@ -101,6 +101,16 @@ describe('option corner cases', () => {
     expect([...dst.subarray(0, 100)]).toEqual([...pattern(100)]);
   });
 
+  it('emsgsize_from_ip_lowers_the_mss_and_the_segment_is_resent_smaller', () => {
+    const h = new Harness();
+    const c = h.passiveEstablished({ options: noTs });
+    h.ip.pathMtu = 1000;
+    c.ep.send(pattern(1460), 0, 1460);
+    expect(h.ip.refused).toBe(1);
+    expect(c.ep.info().sndMss).toBe(960);
+    h.expectSegment({ seq: c.sndNxt, len: 960, at: ms(200) });
+  });
+
   it('no_rst_to_a_broadcast_or_multicast_source', () => {
     const h = new Harness();
     h.inject({ flags: 'S', seq: 1, src: 0xffffffff });

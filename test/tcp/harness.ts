@@ -18,7 +18,7 @@ import { emitTcp, parseTcp, tcpChecksumValid, tcpHeaderLen, TcpFlag, TcpRepr } f
 import { isWireError } from '../../src/wire/error.js';
 import { jsChecksum, onesSum, finishChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { parseIpv4 } from '../../src/wire/address.js';
-import { TcpLayer, type Ipv4Output } from '../../src/tcp/tcp-layer.js';
+import { TcpLayer, type TcpIpOutput } from '../../src/tcp/tcp-layer.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { Endpoint, type EndpointObserver } from '../../src/tcp/endpoint.js';
 import { seqAdd } from '../../src/tcp/seq.js';
@@ -164,7 +164,7 @@ export interface HarnessOptions {
   poolBytes?: number;
 }
 
-class FakeIp implements Ipv4Output {
+class FakeIp implements TcpIpOutput {
   captured: Captured[] = [];
   mtu: number;
   offload: boolean;
@@ -177,9 +177,17 @@ class FakeIp implements Ipv4Output {
     this.mtu = mtu;
     this.offload = offload;
   }
-  output(pkt: PacketBuffer, src: number, dst: number, protocol: number): number {
+  /** When set: the path MTU; larger DF segments are refused with -EMSGSIZE like src/ip does. */
+  pathMtu = 0;
+  refused = 0;
+  output(pkt: PacketBuffer, src: number, dst: number, protocol: number, opts?: { df?: boolean }): number {
     expect(protocol).toBe(IpProtocol.TCP);
     const total = pkt.chainLength();
+    if (this.pathMtu > 0 && opts?.df === true && total + 20 > this.pathMtu) {
+      pkt.release();
+      this.refused++;
+      return -90;
+    }
     const bytes = new Uint8Array(total);
     let at = 0;
     for (let b: PacketBuffer | null = pkt; b !== null; b = b.next) {
@@ -232,7 +240,7 @@ class FakeIp implements Ipv4Output {
     return this.routable ? LOCAL : -1;
   }
   mtuFor(_dst: number): number {
-    return this.mtu;
+    return this.pathMtu > 0 ? this.pathMtu : this.mtu;
   }
   isLocalAddress(addr: number): boolean {
     return addr === LOCAL;

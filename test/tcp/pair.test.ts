@@ -15,7 +15,7 @@ import { CountingAccounting } from '../../src/acct/accounting.js';
 import { Ipv4Repr } from '../../src/wire/ipv4.js';
 import { parseIpv4 } from '../../src/wire/address.js';
 import { Prng } from '../../src/util/prng.js';
-import { TcpLayer, type Ipv4Output } from '../../src/tcp/tcp-layer.js';
+import { TcpLayer, type TcpIpOutput } from '../../src/tcp/tcp-layer.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import type { Endpoint, EndpointObserver } from '../../src/tcp/endpoint.js';
 import { ms, pattern, sec } from './harness.js';
@@ -90,7 +90,7 @@ class Path {
   }
 }
 
-class PathIp implements Ipv4Output {
+class PathIp implements TcpIpOutput {
   constructor(
     private readonly self: number,
     private readonly path: Path,

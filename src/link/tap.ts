@@ -1,0 +1,351 @@
+/**
+ * TapNic: a Nic on a Linux TAP device, through the native addon (native/tap.c).
+ *
+ * Owns: the device fd, its uv_poll readiness handle, the receive ring of pool
+ * buffers the addon reads into, transmit through writev, and the NicStats.
+ * Must not: parse packets beyond length checks, copy frames in JS on the common
+ * paths, or arm Node timers (readiness comes from libuv; timestamps from the Clock).
+ *
+ * Receive. The ring is `rxBatch` pool buffers allocated ahead of time. Their
+ * absolute offsets in the pool's memory (and capacities) sit in Int32Arrays;
+ * when the fd is readable one addon call reads up to rxBatch frames straight into
+ * those buffers (read() until EAGAIN) and returns the count, lengths in an
+ * Int32Array. The frames go to the handler as one batch (ownership passes: rule 2
+ * of src/buf/README.md) and the used slots are refilled from the pool. At most
+ * RX_BATCHES_PER_WAKEUP batches are read per readiness callback; uv_poll is
+ * level-triggered, so the rest comes on the next loop iteration and the loop
+ * never starves other I/O. A slot whose refill failed (pool exhausted) points at
+ * a private discard buffer: a frame read there is counted 'noBuffer' — draining
+ * the device rather than letting the kernel queue grow.
+ *
+ * Transmit. A frame chain of up to TX_MAX_IOV buffers is written with one
+ * writev whose iovecs point into the pool memory (header and payload are never
+ * joined). Longer chains, and CSUM_PARTIAL frames whose checksum must be
+ * completed, are linearized into one scratch pool buffer first. The frame is
+ * released right after the write: the kernel copied it.
+ *
+ * Checksums. rxChecksum is 'none' (TAP gives no verification). txChecksumOffload
+ * defaults to false, so the stack computes checksums; with `txChecksumOffload:
+ * true` this driver plays the device and completes PARTIAL checksums in software
+ * (not accounted as stack work, as for offload hardware).
+ */
+import { randomBytes } from 'node:crypto';
+import { CSUM_NONE, CSUM_PARTIAL, type PacketBuffer } from '../buf/packet-buffer.js';
+import type { PacketPool } from '../buf/pool.js';
+import type { Clock } from '../time/clock.js';
+import { ETHERNET_HEADER_LEN } from '../wire/ethernet.js';
+import { loadTapAddon, type TapAddon } from './native-loader.js';
+import { emptyNicStats, type Nic, type NicCapabilities, type NicReceiveHandler, type NicStats } from './nic.js';
+import { copyChain } from './sim/port.js';
+import { completePartialChecksum, partialChecksumFits } from './sim/offload.js';
+
+export interface TapNicOptions {
+  /** Device name (1..15 characters), created if it does not exist (needs CAP_NET_ADMIN). */
+  name: string;
+  /** The pool received frames land in (the host's memory). */
+  pool: PacketPool;
+  /** A RealClock (timestamps only). */
+  clock: Clock;
+  /** zerostack's MAC on this link (6 bytes; default: random, locally administered). Not the kernel side's MAC. */
+  mac?: Uint8Array;
+  /** IP MTU (default 1500, 68..65521). */
+  mtu?: number;
+  /** Also set the kernel device's MTU to `mtu` (default true). */
+  setDeviceMtu?: boolean;
+  /** Bring the device up (IFF_UP) after opening it (default true). */
+  up?: boolean;
+  /** Most frames read per addon call and per handler call (default 64). */
+  rxBatch?: number;
+  /** Accept CSUM_PARTIAL frames and complete them in software (default false). */
+  txChecksumOffload?: boolean;
+  /** The addon (default: loadTapAddon()); injectable for tests. */
+  addon?: TapAddon;
+}
+
+const DEFAULT_MTU = 1500;
+const DEFAULT_RX_BATCH = 64;
+/** Batches read per readiness callback before yielding to the event loop. */
+const RX_BATCHES_PER_WAKEUP = 4;
+/** Chain buffers written by one writev before we linearize instead. */
+const TX_MAX_IOV = 4;
+const EAGAIN = 11;
+
+/** A random unicast, locally administered MAC (IEEE 802: bit 1 of octet 0 set, bit 0 clear). */
+export function randomLocalMac(): Uint8Array {
+  const mac = new Uint8Array(randomBytes(6));
+  mac[0] = (mac[0]! & 0xfc) | 0x02;
+  return mac;
+}
+
+function checkOptions(o: TapNicOptions): void {
+  if (typeof o.name !== 'string' || o.name.length < 1 || o.name.length > 15) {
+    throw new TypeError(`TapNic option "name": expected 1..15 characters, got ${JSON.stringify(o.name)}`);
+  }
+  if (o.mac !== undefined && (!(o.mac instanceof Uint8Array) || o.mac.length !== 6)) {
+    throw new TypeError(`TapNic option "mac": expected 6 bytes, got ${String(o.mac)}`);
+  }
+  const mtu = o.mtu ?? DEFAULT_MTU;
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65521) {
+    throw new RangeError(`TapNic option "mtu": expected an integer in 68..65521, got ${String(o.mtu)}`);
+  }
+  const b = o.rxBatch ?? DEFAULT_RX_BATCH;
+  if (!Number.isInteger(b) || b < 1 || b > 1024) {
+    throw new RangeError(`TapNic option "rxBatch": expected an integer in 1..1024, got ${String(o.rxBatch)}`);
+  }
+}
+
+export class TapNic implements Nic {
+  readonly name: string;
+  readonly mtu: number;
+  readonly mac: Uint8Array;
+  /** The kernel side's MAC address (what the host's stack uses on this device). */
+  readonly deviceMac: Uint8Array;
+  readonly capabilities: NicCapabilities;
+  readonly stats: NicStats = emptyNicStats();
+  readonly pool: PacketPool;
+  readonly clock: Clock;
+
+  private readonly addon: TapAddon;
+  private fd: number;
+  private pollHandle: object | null;
+  private handler: NicReceiveHandler | null = null;
+  private isClosed = false;
+  private readErrno = 0;
+  private readonly maxFrame: number;
+  private readonly rxBatch: number;
+  private readonly ring: (PacketBuffer | null)[];
+  private readonly offsets: Int32Array;
+  private readonly caps: Int32Array;
+  private readonly lens: Int32Array;
+  private readonly discard: PacketBuffer;
+  private readonly batch: PacketBuffer[] = [];
+  private readonly onReadable = (): void => this.readReady();
+
+  constructor(opts: TapNicOptions) {
+    checkOptions(opts);
+    this.addon = opts.addon ?? loadTapAddon();
+    this.pool = opts.pool;
+    this.clock = opts.clock;
+    this.mtu = opts.mtu ?? DEFAULT_MTU;
+    this.mac = opts.mac !== undefined ? Uint8Array.from(opts.mac) : randomLocalMac();
+    this.maxFrame = this.mtu + ETHERNET_HEADER_LEN;
+    this.rxBatch = opts.rxBatch ?? DEFAULT_RX_BATCH;
+    this.capabilities = Object.freeze({
+      rxChecksum: 'none',
+      txChecksumOffload: opts.txChecksumOffload ?? false,
+      maxFrameSize: this.maxFrame,
+    });
+
+    // One extra byte of capacity so that a frame longer than maxFrame is seen as such, not truncated to fit.
+    const discard = this.pool.alloc(this.maxFrame + 1, 0);
+    if (discard === null) throw new RangeError(`TapNic: the pool has no buffer for a ${this.maxFrame}-byte frame`);
+    this.discard = discard;
+    this.ring = new Array<PacketBuffer | null>(this.rxBatch).fill(null);
+    this.offsets = new Int32Array(this.rxBatch);
+    this.caps = new Int32Array(this.rxBatch);
+    this.lens = new Int32Array(this.rxBatch);
+    for (let i = 0; i < this.rxBatch; i++) this.refill(i);
+
+    let opened: { fd: number; name: string };
+    try {
+      opened = this.addon.open(opts.name);
+    } catch (err) {
+      this.releaseRing();
+      throw err;
+    }
+    this.name = opened.name;
+    this.fd = opened.fd;
+    try {
+      if (opts.setDeviceMtu ?? true) this.addon.setMtu(this.name, this.mtu);
+      if (opts.up ?? true) this.addon.setUp(this.name);
+      this.deviceMac = this.addon.getMac(this.name);
+      this.pollHandle = this.addon.poll(this.fd, this.onReadable);
+    } catch (err) {
+      this.addon.close(this.fd);
+      this.releaseRing();
+      throw err;
+    }
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** errno of the read error that stopped receiving (0 while receiving works). */
+  get receiveError(): number {
+    return this.readErrno;
+  }
+
+  transmit(frame: PacketBuffer): boolean {
+    const drops = this.stats.drops;
+    if (this.isClosed) {
+      drops.down++;
+      frame.release();
+      return false;
+    }
+    const len = frame.next === null ? frame.length : frame.chainLength();
+    if (len < ETHERNET_HEADER_LEN) {
+      drops.malformed++;
+      frame.release();
+      return false;
+    }
+    if (len > this.maxFrame) {
+      drops.tooBig++;
+      frame.release();
+      return false;
+    }
+    let r: number;
+    if (frame.csumState === CSUM_PARTIAL) {
+      if (!this.capabilities.txChecksumOffload || !partialChecksumFits(len, frame.csumStart, frame.csumOffset)) {
+        drops.malformed++; // the stack asked for offload this device did not offer: a stack bug
+        frame.release();
+        return false;
+      }
+      r = this.writeLinear(frame, len, true);
+    } else {
+      r = this.writeChain(frame, len);
+    }
+    frame.release();
+    if (r < 0) {
+      if (r === -EAGAIN) drops.queueFull++;
+      else drops.down++; // EIO: the device is down, or the fd is gone
+      return false;
+    }
+    this.stats.txFrames++;
+    this.stats.txBytes += len;
+    return true;
+  }
+
+  setReceiveHandler(handler: NicReceiveHandler): void {
+    this.handler = handler;
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.handler = null;
+    if (this.pollHandle !== null) this.addon.pollStop(this.pollHandle);
+    this.pollHandle = null;
+    this.addon.close(this.fd);
+    this.fd = -1;
+    this.releaseRing();
+  }
+
+  // --- transmit ---
+
+  private writeChain(frame: PacketBuffer, len: number): number {
+    const a = this.addon;
+    const fd = this.fd;
+    const b1 = frame.next;
+    if (b1 === null) return a.writev(fd, 1, frame.bytes, frame.head, frame.length);
+    const b2 = b1.next;
+    if (b2 === null) return a.writev(fd, 2, frame.bytes, frame.head, frame.length, b1.bytes, b1.head, b1.length);
+    const b3 = b2.next;
+    if (b3 === null) {
+      return a.writev(fd, 3, frame.bytes, frame.head, frame.length, b1.bytes, b1.head, b1.length, b2.bytes, b2.head, b2.length);
+    }
+    if (b3.next === null && TX_MAX_IOV >= 4) {
+      return a.writev(
+        fd, 4,
+        frame.bytes, frame.head, frame.length,
+        b1.bytes, b1.head, b1.length,
+        b2.bytes, b2.head, b2.length,
+        b3.bytes, b3.head, b3.length,
+      ); // prettier-ignore
+    }
+    return this.writeLinear(frame, len, false);
+  }
+
+  /** Copy the chain into one scratch buffer (completing a PARTIAL checksum there) and write it. */
+  private writeLinear(frame: PacketBuffer, len: number, completeCsum: boolean): number {
+    const tmp = this.pool.alloc(len, 0);
+    if (tmp === null) {
+      this.stats.drops.noBuffer++;
+      return -EAGAIN;
+    }
+    const off = tmp.append(len);
+    copyChain(frame, tmp.bytes, off);
+    if (completeCsum) completePartialChecksum(this.pool.checksum, tmp.bytes, off, len, frame.csumStart, frame.csumOffset);
+    const r = this.addon.writev(this.fd, 1, tmp.bytes, off, len);
+    tmp.release();
+    return r;
+  }
+
+  // --- receive ---
+
+  private readReady(): void {
+    if (this.isClosed) return;
+    const n = this.rxBatch;
+    for (let round = 0; round < RX_BATCHES_PER_WAKEUP && !this.isClosed; round++) {
+      const got = this.addon.readBatch(this.fd, this.pool.bytes, this.offsets, this.caps, this.lens, n);
+      if (got < 0) {
+        // A hard error (EBADFD after `ip link del`, EIO): it would repeat on every
+        // level-triggered wake-up, so stop polling; the NIC receives nothing more.
+        this.readErrno = -got;
+        this.stats.drops.down++;
+        if (this.pollHandle !== null) this.addon.pollStop(this.pollHandle);
+        this.pollHandle = null;
+        return;
+      }
+      if (got > 0) this.deliver(got);
+      if (got < n) return; // EAGAIN: drained
+    }
+  }
+
+  private deliver(got: number): void {
+    const drops = this.stats.drops;
+    const now = this.clock.now();
+    const batch = this.batch;
+    let k = 0;
+    for (let i = 0; i < got; i++) {
+      const len = this.lens[i]!;
+      const buf = this.ring[i];
+      if (buf === null || buf === undefined) {
+        drops.noBuffer++; // read into the discard buffer
+        continue;
+      }
+      if (len > this.maxFrame) {
+        drops.tooBig++; // the buffer stays in its slot, unused
+        continue;
+      }
+      if (len < ETHERNET_HEADER_LEN) {
+        drops.malformed++;
+        continue;
+      }
+      buf.append(len);
+      buf.timestamp = now;
+      buf.csumState = CSUM_NONE;
+      buf.csumValue = 0;
+      this.ring[i] = null;
+      batch[k++] = buf;
+    }
+    // Refill before the handler runs, so a handler that closes the NIC finds a consistent ring.
+    for (let i = 0; i < got; i++) if (this.ring[i] === null) this.refill(i);
+    if (k === 0) return;
+    const h = this.handler;
+    if (h === null) {
+      for (let i = 0; i < k; i++) batch[i]!.release();
+      drops.down += k;
+      return;
+    }
+    this.stats.rxFrames += k;
+    for (let i = 0; i < k; i++) this.stats.rxBytes += batch[i]!.length;
+    h(batch, k);
+  }
+
+  private refill(i: number): void {
+    const buf = this.pool.alloc(this.maxFrame + 1);
+    this.ring[i] = buf;
+    const target = buf ?? this.discard;
+    this.offsets[i] = target.tail; // absolute index into pool.bytes, which readBatch gets
+    this.caps[i] = target.tailroom();
+  }
+
+  private releaseRing(): void {
+    for (let i = 0; i < this.ring.length; i++) {
+      this.ring[i]?.release();
+      this.ring[i] = null;
+    }
+    this.discard.release();
+  }
+}
