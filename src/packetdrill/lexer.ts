@@ -171,8 +171,7 @@ export function lex(src: string, file: string, defines: Map<string, string>): Le
       const name = src.slice(pos + 2, i);
       if (src[i] === '=') {
         const vStart = i + 1;
-        let j = vStart;
-        while (j < src.length && !isBlank(src[j]!)) j++;
+        const j = valueEnd(vStart);
         const value = src.slice(vStart, j);
         if (name === 'define') addDefine(value, l, c);
         push('option', name, start, j, value);
@@ -185,8 +184,7 @@ export function lex(src: string, file: string, defines: Map<string, string>): Le
     if (ch === '-' && next === 'D' && atLineStart) {
       let i = pos + 2;
       while (i < src.length && (src[i] === ' ' || src[i] === '\t')) i++;
-      let j = i;
-      while (j < src.length && !isBlank(src[j]!)) j++;
+      const j = valueEnd(i);
       const spec = src.slice(i, j);
       if (spec === '') fail(l, col(i), 'NAME=value after -D', 'end of line');
       addDefine(spec, l, col(i));
@@ -229,6 +227,22 @@ export function lex(src: string, file: string, defines: Map<string, string>): Le
   }
   tokens.push({ kind: 'eof', text: '', line, column: col(pos), start: pos, end: pos });
   return { tokens, conditionals };
+
+  /** End of an option value: up to whitespace, "quoted" or `quoted` parts kept whole. */
+  function valueEnd(from: number): number {
+    let j = from;
+    while (j < src.length && !isBlank(src[j]!)) {
+      const q = src[j]!;
+      if (q === '"' || q === '`') {
+        const close = src.indexOf(q, j + 1);
+        if (close < 0) fail(line, col(j), `${q} closing this value`, 'end of input');
+        j = close + 1;
+      } else {
+        j++;
+      }
+    }
+    return j;
+  }
 
   function addDefine(spec: string, l: number, c: number): void {
     const eq = spec.indexOf('=');

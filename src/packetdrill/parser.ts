@@ -54,7 +54,8 @@ export function parseScript(text: string, opts: ParseOptions = {}): Script | Par
 
 const ECN_NAMES = new Set(['noecn', 'ect0', 'ect1', 'ect01', 'ce']);
 const FLAG_CHARS = /^[FSRPEWAU]+$/;
-const ASSERT_RE = /^assert\s+([A-Za-z_][\w.]*)\s*(==|!=|<=|>=|<|>)\s*([\w.+-]+)\s*$/;
+/** `assert lhs OP rhs[, message]` with an optional `# comment`. */
+const ASSERT_RE = /^assert\s+([A-Za-z_][\w.]*)\s*(==|!=|<=|>=|<|>)\s*([\w.+-]+)\s*(?:,[^#]*)?(?:#.*)?$/;
 
 class Parser {
   private i = 0;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  lex, ParseError, parseScript,
+  ParseError, parseScript,
   type Event, type Expr, type Packet, type ParseOptions, type Script, type Syscall,
 } from '../../src/packetdrill/index.js';
 
@@ -351,6 +351,11 @@ describe('commands and code blocks', () => {
     ]);
     expect(e.body.other).toEqual(['print(tcpi_rtt)']);
   });
+
+  it('asserts with a message or a trailing comment still count', () => {
+    const e = oneEvent('0 %{ assert tcpi_state == TCP_ESTABLISHED, tcpi_state  # done }%');
+    expect(e.body).toMatchObject({ asserts: [{ lhs: 'tcpi_state', op: '==', rhs: 'TCP_ESTABLISHED' }], other: [] });
+  });
 });
 
 describe('comments and whitespace', () => {
@@ -495,18 +500,6 @@ describe('errors name the place, what was expected and what was found', () => {
   it('deep nesting is refused, not a stack overflow', () => {
     const e = parseErr(`0 f(${'['.repeat(5000)}1${']'.repeat(5000)}) = 0`);
     expect(e.expected).toMatch(/nested/);
-  });
-});
-
-describe('lexer', () => {
-  it('splits the token kinds packetdrill’s lexer.l has', () => {
-    const { tokens } = lex('--mtu=72 +.1...0.2 0x1f -3 sackOK "s" `c` %{ x }% ... 10.0.0.1 -.5', 'l.pkt', new Map());
-    expect(tokens.map((t) => [t.kind, t.text])).toEqual([
-      ['option', 'mtu'], ['punct', '+'], ['float', '.1'], ['ellipsis', '...'], ['float', '0.2'],
-      ['hex', '0x1f'], ['int', '-3'], ['word', 'sackOK'], ['string', 's'], ['backquote', 'c'],
-      ['code', 'x'], ['ellipsis', '...'], ['address', '10.0.0.1'], ['float', '-.5'], ['eof', ''],
-    ]);
-    expect(tokens[0]!.value).toBe('72');
   });
 });
 
