@@ -15,7 +15,7 @@ import type { CostModel } from './cost-model.js';
 export class HostAccounting extends CountingAccounting {
   /** Cost (ns) of work reported while no work item was running. */
   unattributedNs = 0;
-  /** Explicit compute charged through charge() (ns), total. */
+  /** CPU time charged explicitly through charge() (ns, total): compute and wake-up costs. */
   computeNs = 0;
   private ns = 0;
   private active = false;

@@ -111,6 +111,10 @@ const T_SLEEP = 1;
 const T_LATENCY = 2;
 const T_TIMEOUT = 3;
 
+function badNs(v: unknown): boolean {
+  return typeof v !== 'number' || !(v >= 0 && v < Infinity);
+}
+
 function checkInt(option: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) {
     throw Object.assign(new RangeError(`${option} must be an integer in [${lo}, ${hi}]; got ${String(v)}`), { code: 'ERR_OUT_OF_RANGE' });
@@ -496,7 +500,6 @@ export class Host implements ProcessWaker {
   private request(p: Process, op: unknown): void {
     const o = op as { kind?: unknown; ns?: unknown; until?: unknown; timeoutNs?: unknown } | null;
     const kind = typeof o === 'object' && o !== null ? o.kind : undefined;
-    const badNs = (v: unknown): boolean => typeof v !== 'number' || !(v >= 0 && v < Infinity);
     switch (kind) {
       case 'compute':
         if (badNs(o!.ns)) throw new RangeError(`process ${p.name}: compute ns must be a finite number >= 0; got ${String(o!.ns)}`);

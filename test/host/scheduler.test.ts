@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { block, compute, sleep, Waitable, YIELD, type Process } from '../../src/host/index.js';
 import { makeHost } from './helpers.js';
 
@@ -409,5 +410,74 @@ describe('utilisation', () => {
     const u = host.utilisation(t0);
     expect(u.softirqNs).toBe(6_000);
     expect(u.idleNs).toBe(10_000);
+  });
+});
+
+describe('scheduling delay of a reader under contention (the chatroom condition)', () => {
+  function readerDelay(hogs: number): { p50: number; max: number } {
+    const { clock, host } = makeHost({ cpus: 1, cost: { timesliceNs: 1_000_000, wakeupLatency: { kind: 'fixed', ns: 2_000 } } });
+    const w = new Waitable('readable');
+    const reader = host.spawn('reader', function* () {
+      for (let i = 0; i < 50; i++) {
+        yield block(w);
+        host.acct.copy(100);
+      }
+    });
+    for (let i = 0; i < hogs; i++) {
+      host.spawn(`hog${i}`, function* () {
+        yield compute(200_000_000);
+      });
+    }
+    const t = clock.createTimer(() => {
+      w.signal();
+      if (reader.state !== 'exited') t.armAfter(3_100_000);
+    }, null);
+    t.arm(100_000);
+    clock.runUntil(400_000_000);
+    expect(reader.state).toBe('exited');
+    return { p50: host.wakeupDelay.p50(), max: host.wakeupDelay.max() };
+  }
+
+  it('an idle host wakes the reader after the wake-up latency only', () => {
+    const d = readerDelay(0);
+    expect(d.p50).toBe(2_000);
+    expect(d.max).toBe(2_000);
+  });
+
+  it('with CPU-bound processes on the same CPU the reader waits in the run queue (up to hogs × timeslice)', () => {
+    const d = readerDelay(3);
+    expect(d.p50).toBeGreaterThan(100_000);
+    expect(d.max).toBeLessThanOrEqual(2_000 + 3 * 1_000_000);
+  });
+});
+
+describe('utilisation (property)', () => {
+  it('for random softirq and process work, softirq + process + idle = window × cpus on every snapshot', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 50_000 }), bytes: fc.integer({ min: 0, max: 5_000 }), proc: fc.boolean() }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 80_000 }),
+        (cpus, items, until) => {
+          const { clock, host } = makeHost({ cpus, cost: { timesliceNs: 3_000 } });
+          const t0 = host.cpuTimes();
+          for (const it of items) {
+            clock.createTimer(() => {
+              if (it.proc) {
+                host.spawn('p', function* () {
+                  yield compute(it.bytes);
+                });
+              } else {
+                host.softirq(() => host.acct.copy(it.bytes), null);
+              }
+            }, null).arm(it.at);
+          }
+          clock.runUntil(until);
+          const u = host.utilisation(t0);
+          const totalWork = items.filter((i) => i.at <= until).reduce((s, i) => s + i.bytes, 0);
+          return u.softirqNs + u.processNs + u.idleNs === until * cpus && u.idleNs >= 0 && u.softirqNs + u.processNs <= totalWork && u.perCpu.every((c) => c.busyNs <= until);
+        },
+      ),
+    );
   });
 });
