@@ -416,15 +416,15 @@ static napi_value js_poll_stop(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
-      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
-      {"setMtu", NULL, js_set_mtu, NULL, NULL, NULL, napi_default, NULL},
-      {"setUp", NULL, js_set_up, NULL, NULL, NULL, napi_default, NULL},
-      {"getMac", NULL, js_get_mac, NULL, NULL, NULL, napi_default, NULL},
-      {"readBatch", NULL, js_read_batch, NULL, NULL, NULL, napi_default, NULL},
-      {"writev", NULL, js_writev, NULL, NULL, NULL, napi_default, NULL},
-      {"poll", NULL, js_poll, NULL, NULL, NULL, napi_default, NULL},
-      {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_default, NULL},
-      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setMtu", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setUp", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getMac", NULL, js_get_mac, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"readBatch", NULL, js_read_batch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writev", NULL, js_writev, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

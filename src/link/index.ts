@@ -34,3 +34,7 @@ export { completePartialChecksum, partialChecksumFits, l4ChecksumVerifies, ipv4P
 export { PcapNic } from './pcap-nic.js';
 export type { FrameCapture, PcapNicOptions } from './pcap-nic.js';
 export * from './pcap-file.js';
+export * from './tap.js';
+export * from './udp-link.js';
+export * from './qemu.js';
+export { loadTapAddon, tapAddonAvailable, NativeAddonError } from './native-loader.js';

@@ -18,7 +18,7 @@
  * a private discard buffer: a frame read there is counted 'noBuffer' — draining
  * the device rather than letting the kernel queue grow.
  *
- * Transmit. A frame chain of up to TX_MAX_IOV buffers is written with one
+ * Transmit. A frame chain of up to 4 buffers is written with one
  * writev whose iovecs point into the pool memory (header and payload are never
  * joined). Longer chains, and CSUM_PARTIAL frames whose checksum must be
  * completed, are linearized into one scratch pool buffer first. The frame is
@@ -66,8 +66,6 @@ const DEFAULT_MTU = 1500;
 const DEFAULT_RX_BATCH = 64;
 /** Batches read per readiness callback before yielding to the event loop. */
 const RX_BATCHES_PER_WAKEUP = 4;
-/** Chain buffers written by one writev before we linearize instead. */
-const TX_MAX_IOV = 4;
 const EAGAIN = 11;
 
 /** A random unicast, locally administered MAC (IEEE 802: bit 1 of octet 0 set, bit 0 clear). */
@@ -244,7 +242,7 @@ export class TapNic implements Nic {
     if (b3 === null) {
       return a.writev(fd, 3, frame.bytes, frame.head, frame.length, b1.bytes, b1.head, b1.length, b2.bytes, b2.head, b2.length);
     }
-    if (b3.next === null && TX_MAX_IOV >= 4) {
+    if (b3.next === null) {
       return a.writev(
         fd, 4,
         frame.bytes, frame.head, frame.length,

@@ -1,6 +1,7 @@
 /**
  * TapNic against the real Linux kernel: a TAP device zs-t<pid> with the kernel
- * side at 10.213.0.1/24 and zerostack at 10.213.0.2. Frames must flow both ways
+ * side at 10.213.N.1/24 and zerostack at 10.213.N.2 (N from the pid, so concurrent
+ * runs on one machine do not share a subnet). Frames must flow both ways
  * (kernel ARP requests reach zerostack; zerostack's ARP and ICMP echo requests,
  * written as header+payload chains with writev, get the kernel's replies).
  * Skipped with a printed reason when /dev/net/tun, iproute2 or the addon
@@ -9,6 +10,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSUM_PARTIAL } from '../../src/buf/packet-buffer.js';
 import { addonPath, loadTapAddon, NATIVE_ADDON_MISSING, tapAddonAvailable } from '../../src/link/native-loader.js';
@@ -28,8 +30,9 @@ import {
 } from './real-helpers.js';
 
 const DEV = `zs-t${process.pid}`.slice(0, 15);
-const KERNEL_IP = ip4('10.213.0.1');
-const OUR_IP = ip4('10.213.0.2');
+const NET = `10.213.${process.pid % 250}`;
+const KERNEL_IP = ip4(`${NET}.1`);
+const OUR_IP = ip4(`${NET}.2`);
 const MTU = 1400;
 
 function skipReason(): string | null {
@@ -37,7 +40,9 @@ function skipReason(): string | null {
   if (!existsSync('/dev/net/tun')) return '/dev/net/tun is missing';
   if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (ip) is not installed';
   if (!tapAddonAvailable()) {
-    const r = spawnSync(process.execPath, ['native/build.js', '--quiet'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../native/build.js', import.meta.url)), '--quiet'], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0 || !tapAddonAvailable()) return `the TAP addon could not be built: ${(r.stderr || r.stdout).trim()}`;
   }
   return null;
@@ -54,7 +59,7 @@ describe.skipIf(reason !== null)('TapNic on a kernel TAP device', () => {
 
   beforeAll(() => {
     nic = new TapNic({ name: DEV, pool, clock, mtu: MTU });
-    execFileSync('ip', ['addr', 'add', '10.213.0.1/24', 'dev', DEV]);
+    execFileSync('ip', ['addr', 'add', `${NET}.1/24`, 'dev', DEV]);
     rx = new FrameCollector(nic);
     // Answer the kernel's ARP requests for our address, so it can send us IP.
     rx.onFrame = (f) => {
@@ -80,8 +85,8 @@ describe.skipIf(reason !== null)('TapNic on a kernel TAP device', () => {
   it('receives the ARP request the kernel sends (RFC 826) when it has IP to send to us', async () => {
     const s = createSocket('udp4');
     try {
-      const want = rx.next((f) => isArp(f, 1, OUR_IP), 'the kernel ARP request for 10.213.0.2');
-      s.send(Uint8Array.of(1, 2, 3), 9, '10.213.0.2');
+      const want = rx.next((f) => isArp(f, 1, OUR_IP), `the kernel ARP request for ${NET}.2`);
+      s.send(Uint8Array.of(1, 2, 3), 9, `${NET}.2`);
       const f = await want;
       expect(eq(f.subarray(22, 26 + 2), nic.deviceMac)).toBe(true); // sender hardware address
       expect(eq(f.subarray(28, 32), KERNEL_IP)).toBe(true);
@@ -159,10 +164,10 @@ describe.skipIf(reason !== null)('TapNic on a kernel TAP device', () => {
 
 describe.skipIf(reason !== null)('TAP addon errors', () => {
   it('opening without permission names /dev/net/tun and the errno', () => {
-    // A child drops to nobody before opening: /dev/net/tun is root-only (EACCES) or TUNSETIFF needs CAP_NET_ADMIN (EPERM).
+    // A child loads the addon, then drops to nobody before opening: /dev/net/tun is root-only (EACCES) or TUNSETIFF needs CAP_NET_ADMIN (EPERM).
     const script = `
-      process.setgid(65534); process.setuid(65534);
       const m = { exports: {} }; process.dlopen(m, ${JSON.stringify(addonPath())});
+      process.setgid(65534); process.setuid(65534);
       try { m.exports.open('zs-perm-${process.pid}'.slice(0, 15)); console.log('{"opened":true}'); }
       catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall, path: e.path, message: e.message })); }`;
     const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' });

@@ -4,6 +4,7 @@
  * checksums; and (when socat is installed) a kernel TAP bridged by socat.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSUM_PARTIAL } from '../../src/buf/packet-buffer.js';
 import { openQemuDgram } from '../../src/link/qemu.js';
@@ -177,7 +178,11 @@ describe.skipIf(socatSkip !== null)('UdpLinkNic bridged to a kernel TAP by socat
   });
 
   it('a frame crosses in both directions: our ARP request gets the kernel ARP reply', async () => {
-    const socatPort = 20000 + (process.pid % 20000);
+    // A free port for socat: bind port 0, note it, release it (socat binds it next).
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const socatPort = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(resolve));
     nic = await UdpLinkNic.open({ pool, clock, remote: { address: '127.0.0.1', port: socatPort } });
     const rx = new FrameCollector(nic);
     socat = spawn(
@@ -185,7 +190,7 @@ describe.skipIf(socatSkip !== null)('UdpLinkNic bridged to a kernel TAP by socat
       [
         '-d',
         '-d',
-        `TUN:10.214.0.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=${dev}`,
+        `TUN:10.214.${process.pid % 250}.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=${dev}`,
         `UDP-DATAGRAM:127.0.0.1:${nic.local.port},bind=127.0.0.1:${socatPort}`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
@@ -203,8 +208,8 @@ describe.skipIf(socatSkip !== null)('UdpLinkNic bridged to a kernel TAP by socat
       });
       socat!.once('exit', (code) => reject(new Error(`socat exited with ${code}: ${log}`)));
     });
-    const ours = ip4('10.214.0.2');
-    const kernel = ip4('10.214.0.1');
+    const ours = ip4(`10.214.${process.pid % 250}.2`);
+    const kernel = ip4(`10.214.${process.pid % 250}.1`);
     const want = rx.next((f) => isArp(f, 2, ours) && eq(f.subarray(28, 32), kernel), 'the kernel ARP reply via socat');
     expect(nic.transmit(frameOf(pool, arpFrame(1, nic.mac, ours, new Uint8Array(6), kernel)))).toBe(true);
     const reply = await want;
