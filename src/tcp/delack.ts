@@ -16,6 +16,7 @@
  */
 import type { Nanos } from '../time/clock.js';
 import { registerDelackPolicyName } from './config.js';
+import { LinuxDelayedAckPolicy } from './delack-linux.js';
 import type { Tcb } from './tcb.js';
 
 /** onData result meaning "ACK now". Any positive value is a delay in ns. */
@@ -86,6 +87,9 @@ export function registerDelayedAckPolicy(policy: DelayedAckPolicy): void {
   POLICIES.set(policy.name, policy);
   registerDelackPolicyName(policy.name);
 }
+
+// Issue F item 2: Linux's adaptive delayed ACK (delack-linux.ts).
+registerDelayedAckPolicy(new LinuxDelayedAckPolicy());
 
 /** The policy called `name`; RangeError naming it when unknown. */
 export function delayedAckPolicy(name: string): DelayedAckPolicy {
