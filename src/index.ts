@@ -10,3 +10,4 @@ export * from './link/index.js';
 export { Network } from './sim/network.js';
 export { Stack, getDefaultPool } from './stack.js';
 export { TcpLayer } from './tcp/tcp-layer.js';
+export * from './socket/index.js';
