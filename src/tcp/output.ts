@@ -369,7 +369,12 @@ function afterSend(tcb: Tcb, now: Nanos, withData: boolean): void {
 
 /** A pure ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with the current window and options. */
 export function sendAck(tcb: Tcb): boolean {
-  return sendControl(tcb, tcb.sndNxt, TcpFlag.ACK);
+  // A pure ACK carries SND.MAX, not SND.NXT: after an RTO SND.NXT is rewound to
+  // SND.UNA (go-back-N), and an ACK sequenced there lies left of the peer's
+  // RCV.NXT, so RFC 9293 §3.10.7.4's acceptability test would drop it unread —
+  // with both ends retransmitting, neither ever sees the other's ACKs. Linux
+  // (tcp_acceptable_seq) and BSD (snd_max) do the same.
+  return sendControl(tcb, tcb.sndMax, TcpFlag.ACK);
 }
 
 /** Pure ACK/RST with the TCB's options. */
