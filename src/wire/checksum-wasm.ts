@@ -257,12 +257,15 @@ function rangeError(fn: string, offset: number, length: number, size: number): R
 const SCRATCH_MIN = 1024;
 
 /**
- * Arrays not seen before are looked up (~20 ns) only from these lengths on;
- * shorter ranges of unknown arrays use the JS routine (sum) or the non-fused
- * paths (copyAndSum), which cost less than the lookup would save.
+ * Arrays not seen before are looked up (~20 ns) on every call from these lengths
+ * on. Shorter ranges of unknown arrays look up only one call in PROBE_EVERY and
+ * otherwise use the JS routine (sum) or the non-fused paths (copyAndSum): foreign
+ * arrays then pay ~20 ns / PROBE_EVERY, and a view of the memory used only for
+ * short ranges is still found (and remembered) within PROBE_EVERY calls.
  */
-const SUM_LOOKUP_MIN = 64;
+const SUM_LOOKUP_MIN = 128;
 const COPY_LOOKUP_MIN = 256;
+const PROBE_EVERY = 8;
 
 /** A ChecksumEngine bound to one WebAssembly.Memory, plus raw-pointer entry points. */
 export interface WasmChecksumEngine extends ChecksumEngine {
@@ -300,6 +303,8 @@ class WasmEngine implements WasmChecksumEngine {
   private b3 = 0;
   private b4 = 0;
   private nextSlot = 1;
+  /** Counts short calls on unknown arrays, 0..PROBE_EVERY-1; a lookup happens at 0. */
+  private probe = 0;
 
   constructor(
     readonly memory: WasmMemory,
@@ -330,7 +335,7 @@ class WasmEngine implements WasmChecksumEngine {
     if (initial > 0xffffffff) initial = foldSum(initial);
     let base = this.cachedBaseOf(bytes);
     if (base < 0) {
-      if (length < SUM_LOOKUP_MIN) return onesSum(bytes, offset, length, initial);
+      if (length < SUM_LOOKUP_MIN && !this.probeNow()) return onesSum(bytes, offset, length, initial);
       base = this.lookup(bytes);
       if (base < 0) return this.foreignSum(bytes, offset, length, initial);
     }
@@ -341,12 +346,12 @@ class WasmEngine implements WasmChecksumEngine {
     if ((srcOff | length) < 0 || srcOff + length > src.length) throw rangeError('copyAndSum (source)', srcOff, length, src.length);
     if ((dstOff | length) < 0 || dstOff + length > dst.length) throw rangeError('copyAndSum (destination)', dstOff, length, dst.length);
     if (initial > 0xffffffff) initial = foldSum(initial);
-    // Short copies only use views already known to be in the memory: asking an
-    // unknown array where it lives (~20 ns) costs more than the fused pass saves.
-    // Any path gives the same result.
+    // Short copies mostly use only views already known to be in the memory: asking
+    // an unknown array where it lives (~20 ns) costs more than the fused pass
+    // saves. Any path gives the same result.
     let srcBase = this.cachedBaseOf(src);
     let dstBase = this.cachedBaseOf(dst);
-    if (length >= COPY_LOOKUP_MIN) {
+    if ((srcBase | dstBase) < 0 && (length >= COPY_LOOKUP_MIN || this.probeNow())) {
       if (srcBase < 0) srcBase = this.lookup(src);
       if (dstBase < 0) dstBase = this.lookup(dst);
     }
@@ -371,6 +376,12 @@ class WasmEngine implements WasmChecksumEngine {
     }
     dst.set(srcOff === 0 && length === src.length ? src : src.subarray(srcOff, srcOff + length), dstOff);
     return this.foreignSum(dst, dstOff, length, initial);
+  }
+
+  /** True once every PROBE_EVERY calls (for short ranges of unknown arrays). */
+  private probeNow(): boolean {
+    this.probe = this.probe === PROBE_EVERY - 1 ? 0 : this.probe + 1;
+    return this.probe === 0;
   }
 
   /** byteOffset of `a` if it is a remembered view of the memory, else -1 (no lookup). */

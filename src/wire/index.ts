@@ -18,3 +18,4 @@ export * from './icmp.js';
 export * from './udp.js';
 export * from './tcp-options.js';
 export * from './tcp.js';
+export * from './checksum-wasm.js';
