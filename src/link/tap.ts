@@ -37,7 +37,8 @@ import { ETHERNET_HEADER_LEN } from '../wire/ethernet.js';
 import { loadTapAddon, type TapAddon } from './native-loader.js';
 import { emptyNicStats, type Nic, type NicCapabilities, type NicReceiveHandler, type NicStats } from './nic.js';
 import { copyChain } from './sim/port.js';
-import { completePartialChecksum, partialChecksumFits } from './sim/offload.js';
+import { completePartialChecksum } from './sim/offload.js';
+import { admitFrame } from './tx-admit.js';
 
 export interface TapNicOptions {
   /** Device name (1..15 characters), created if it does not exist (needs CAP_NET_ADMIN). */
@@ -176,29 +177,10 @@ export class TapNic implements Nic {
 
   transmit(frame: PacketBuffer): boolean {
     const drops = this.stats.drops;
-    if (this.isClosed) {
-      drops.down++;
-      frame.release();
-      return false;
-    }
-    const len = frame.next === null ? frame.length : frame.chainLength();
-    if (len < ETHERNET_HEADER_LEN) {
-      drops.malformed++;
-      frame.release();
-      return false;
-    }
-    if (len > this.maxFrame) {
-      drops.tooBig++;
-      frame.release();
-      return false;
-    }
+    const len = admitFrame(frame, this.stats, this.capabilities, !this.isClosed);
+    if (len < 0) return false;
     let r: number;
     if (frame.csumState === CSUM_PARTIAL) {
-      if (!this.capabilities.txChecksumOffload || !partialChecksumFits(len, frame.csumStart, frame.csumOffset)) {
-        drops.malformed++; // the stack asked for offload this device did not offer: a stack bug
-        frame.release();
-        return false;
-      }
       r = this.writeLinear(frame, len, true);
     } else {
       r = this.writeChain(frame, len);

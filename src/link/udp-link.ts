@@ -29,7 +29,8 @@ import type { Clock } from '../time/clock.js';
 import { ETHERNET_HEADER_LEN } from '../wire/ethernet.js';
 import { emptyNicStats, type Nic, type NicCapabilities, type NicReceiveHandler, type NicStats } from './nic.js';
 import { copyChain } from './sim/port.js';
-import { completePartialChecksum, partialChecksumFits } from './sim/offload.js';
+import { completePartialChecksum } from './sim/offload.js';
+import { admitFrame } from './tx-admit.js';
 
 export interface SocketNicOptions {
   /** Name for logs (default: derived from the socket). */
@@ -116,29 +117,9 @@ export abstract class SocketNicBase implements Nic {
   }
 
   transmit(frame: PacketBuffer): boolean {
-    const drops = this.stats.drops;
-    if (this.isClosed) {
-      drops.down++;
-      frame.release();
-      return false;
-    }
-    const len = frame.next === null ? frame.length : frame.chainLength();
-    if (len < ETHERNET_HEADER_LEN) {
-      drops.malformed++;
-      frame.release();
-      return false;
-    }
-    if (len > this.maxFrame) {
-      drops.tooBig++;
-      frame.release();
-      return false;
-    }
+    const len = admitFrame(frame, this.stats, this.capabilities, !this.isClosed);
+    if (len < 0) return false;
     const partial = frame.csumState === CSUM_PARTIAL;
-    if (partial && (!this.capabilities.txChecksumOffload || !partialChecksumFits(len, frame.csumStart, frame.csumOffset))) {
-      drops.malformed++; // offload requested but not offered: a stack bug
-      frame.release();
-      return false;
-    }
     const prefix = this.txPrefix;
     const out = Buffer.allocUnsafe(prefix + len);
     copyChain(frame, out, prefix);

@@ -49,7 +49,8 @@ import {
   type NicStats,
   type RxChecksumCapability,
 } from '../nic.js';
-import { completePartialChecksum, ipv4PayloadSum, l4ChecksumVerifies, partialChecksumFits } from './offload.js';
+import { completePartialChecksum, ipv4PayloadSum, l4ChecksumVerifies } from './offload.js';
+import { admitFrame } from '../tx-admit.js';
 
 /** Where a port's frames go: a wire direction (wire.ts) or an in-process pair channel (pair.ts). */
 export interface PortTransmitter {
@@ -152,33 +153,10 @@ export class SimPort implements Nic {
   }
 
   transmit(frame: PacketBuffer): boolean {
-    const drops = this.stats.drops;
-    if (this.isClosed || this.transmitter === null) {
-      drops.down++;
-      frame.release();
-      return false;
-    }
-    const len = frame.next === null ? frame.length : frame.chainLength();
-    if (len < ETHERNET_HEADER_LEN) {
-      drops.malformed++;
-      frame.release();
-      return false;
-    }
-    if (len > this.capabilities.maxFrameSize) {
-      drops.tooBig++;
-      frame.release();
-      return false;
-    }
-    if (frame.csumState === CSUM_PARTIAL) {
-      // A PARTIAL frame on a device without tx offload means the stack asked for
-      // offload it was told it does not have: a stack bug, counted and dropped.
-      if (!this.capabilities.txChecksumOffload || !partialChecksumFits(len, frame.csumStart, frame.csumOffset)) {
-        drops.malformed++;
-        frame.release();
-        return false;
-      }
-    }
-    return this.transmitter.send(frame, len);
+    const transmitter = this.transmitter;
+    const len = admitFrame(frame, this.stats, this.capabilities, !this.isClosed && transmitter !== null);
+    if (len < 0) return false;
+    return transmitter!.send(frame, len);
   }
 
   setReceiveHandler(handler: NicReceiveHandler): void {
