@@ -38,3 +38,4 @@ export * from './tap.js';
 export * from './udp-link.js';
 export * from './qemu.js';
 export { loadTapAddon, tapAddonAvailable, NativeAddonError } from './native-loader.js';
+export * from './nic-decorator.js';

@@ -18,7 +18,8 @@
  */
 import type { PacketBuffer } from '../buf/packet-buffer.js';
 import type { Clock } from '../time/clock.js';
-import type { Nic, NicCapabilities, NicReceiveHandler, NicStats } from './nic.js';
+import type { Nic } from './nic.js';
+import { NicDecorator } from './nic-decorator.js';
 
 /** Where a PcapNic writes; PcapWriter satisfies it. */
 export interface FrameCapture {
@@ -31,63 +32,35 @@ export interface PcapNicOptions {
   direction?: 'both' | 'tx' | 'rx';
 }
 
-export class PcapNic implements Nic {
-  private handler: NicReceiveHandler | null = null;
+export class PcapNic extends NicDecorator {
   private readonly captureTx: boolean;
   private readonly captureRx: boolean;
-  /** Installed on the inner Nic once: one closure per decorator, none per frame. */
-  private readonly onReceive: NicReceiveHandler;
 
   constructor(
-    readonly inner: Nic,
+    inner: Nic,
     readonly writer: FrameCapture,
     readonly clock: Clock,
     opts: PcapNicOptions = {},
   ) {
+    super(inner);
     const dir = opts.direction ?? 'both';
     if (dir !== 'both' && dir !== 'tx' && dir !== 'rx') {
       throw new TypeError(`PcapNic option "direction": expected 'both', 'tx' or 'rx', got ${String(opts.direction)}`);
     }
     this.captureTx = dir !== 'rx';
     this.captureRx = dir !== 'tx';
-    this.onReceive = (frames, count) => {
-      if (this.captureRx) {
-        const now = this.clock.now();
-        for (let i = 0; i < count; i++) this.writer.writeChain(now, frames[i]!);
-      }
-      const h = this.handler;
-      if (h !== null) h(frames, count);
-      else for (let i = 0; i < count; i++) frames[i]!.release();
-    };
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-  get mtu(): number {
-    return this.inner.mtu;
-  }
-  get mac(): Uint8Array {
-    return this.inner.mac;
-  }
-  get capabilities(): NicCapabilities {
-    return this.inner.capabilities;
-  }
-  get stats(): NicStats {
-    return this.inner.stats;
-  }
-
-  transmit(frame: PacketBuffer): boolean {
+  override transmit(frame: PacketBuffer): boolean {
     if (this.captureTx) this.writer.writeChain(this.clock.now(), frame);
     return this.inner.transmit(frame);
   }
 
-  setReceiveHandler(handler: NicReceiveHandler): void {
-    this.handler = handler;
-    this.inner.setReceiveHandler(this.onReceive);
-  }
-
-  close(): void {
-    this.inner.close();
+  protected override receive(frames: readonly PacketBuffer[], count: number): void {
+    if (this.captureRx) {
+      const now = this.clock.now();
+      for (let i = 0; i < count; i++) this.writer.writeChain(now, frames[i]!);
+    }
+    this.deliver(frames, count);
   }
 }

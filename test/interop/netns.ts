@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { PacketPool } from '../../src/buf/pool.js';
 import { tapAddonAvailable } from '../../src/link/native-loader.js';
 import type { PacketBuffer } from '../../src/buf/packet-buffer.js';
-import type { Nic, NicCapabilities, NicReceiveHandler, NicStats } from '../../src/link/nic.js';
+import type { Nic } from '../../src/link/nic.js';
+import { NicDecorator } from '../../src/link/nic-decorator.js';
 import type { FrameCapture } from '../../src/link/pcap-nic.js';
 import { TapNic } from '../../src/link/tap.js';
 import { Stack } from '../../src/stack.js';
@@ -276,22 +277,17 @@ export const TCP_SYN_FIN_RST = 0x07;
  * data) in the chosen direction while armed — deterministic loss on the "wire"
  * between zerostack and the kernel (the kernel here has no netem).
  */
-export class LossyNic implements Nic {
+export class LossyNic extends NicDecorator {
   txEvery = 0;
   rxEvery = 0;
   txDropped = 0;
   rxDropped = 0;
   private txCount = 0;
   private rxCount = 0;
-  private handler: NicReceiveHandler | null = null;
   private readonly kept: PacketBuffer[] = [];
-  private readonly onReceive: NicReceiveHandler = (frames, count) => {
-    const h = this.handler;
-    if (h === null) {
-      for (let i = 0; i < count; i++) frames[i]!.release();
-      return;
-    }
-    if (this.rxEvery === 0) return h(frames, count);
+
+  protected override receive(frames: readonly PacketBuffer[], count: number): void {
+    if (this.rxEvery === 0 || this.handler === null) return this.deliver(frames, count);
     let n = 0;
     for (let i = 0; i < count; i++) {
       const f = frames[i]!;
@@ -302,41 +298,17 @@ export class LossyNic implements Nic {
         this.kept[n++] = f;
       }
     }
-    if (n > 0) h(this.kept, n);
+    if (n > 0) this.deliver(this.kept, n);
     this.kept.length = 0;
-  };
+  }
 
-  constructor(readonly inner: Nic) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get mtu(): number {
-    return this.inner.mtu;
-  }
-  get mac(): Uint8Array {
-    return this.inner.mac;
-  }
-  get capabilities(): NicCapabilities {
-    return this.inner.capabilities;
-  }
-  get stats(): NicStats {
-    return this.inner.stats;
-  }
-  transmit(frame: PacketBuffer): boolean {
+  override transmit(frame: PacketBuffer): boolean {
     if (this.txEvery > 0 && frame.chainLength() > 1000 && ++this.txCount % this.txEvery === 0) {
       this.txDropped++;
       frame.release();
       return true; // lost on the wire
     }
     return this.inner.transmit(frame);
-  }
-  setReceiveHandler(handler: NicReceiveHandler): void {
-    this.handler = handler;
-    this.inner.setReceiveHandler(this.onReceive);
-  }
-  close(): void {
-    this.inner.close();
   }
 }
 
