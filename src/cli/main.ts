@@ -4,12 +4,20 @@
  * exports `register(program)`; this file only lists them.
  */
 import { Command } from 'commander';
+import { register as get } from './commands/get.js';
+import { register as ping } from './commands/ping.js';
 import { register as selfcheck } from './commands/selfcheck.js';
+import { register as send } from './commands/send.js';
+import { register as up } from './commands/up.js';
 
 const program = new Command();
 program.name('zerostack').description('A TCP/IP stack in TypeScript with a virtual-time network lab.');
 
 // One line per subcommand module (keep alphabetical).
+get(program);
+ping(program);
 selfcheck(program);
+send(program);
+up(program);
 
 await program.parseAsync(process.argv);

@@ -59,6 +59,8 @@ export interface KernelPeerOptions {
   mtu?: number;
   /** Wrap the TapNic before the Stack attaches it (e.g. a PcapNic). */
   wrap?: (tap: TapNic, clock: RealClock) => Nic;
+  /** TCP settings merged over the defaults below (4 MiB buffers). */
+  tcp?: Record<string, unknown>;
 }
 
 /**
@@ -102,7 +104,7 @@ export class KernelPeer {
       clock: this.clock,
       pool: this.pool,
       nics: [nic],
-      config: { interfaces: [{ address: `${this.ourIp}/24` }], tcp: { rcvbuf: 4 * 1024 * 1024, sndbuf: 4 * 1024 * 1024 } },
+      config: { interfaces: [{ address: `${this.ourIp}/24` }], tcp: { rcvbuf: 4 * 1024 * 1024, sndbuf: 4 * 1024 * 1024, ...this.opts.tcp } },
     });
   }
 
@@ -273,29 +275,46 @@ export function tcpHeader(b: Uint8Array, off: number, len: number): TcpHeaderInf
 export const TCP_SYN_FIN_RST = 0x07;
 
 /**
- * A Nic decorator that loses every `every`-th large frame (> 1000 bytes: TCP
+ * A Nic decorator that loses every `every`-th large frame (> minSize bytes: TCP
  * data) in the chosen direction while armed — deterministic loss on the "wire"
- * between zerostack and the kernel (the kernel here has no netem).
+ * between zerostack and the kernel (for kernels without sch_netem). With
+ * `rxSwapEvery` it also reorders received frames: every n-th frame of a batch
+ * is delivered after the one that followed it on the wire.
  */
 export class LossyNic extends NicDecorator {
   txEvery = 0;
   rxEvery = 0;
+  rxSwapEvery = 0;
+  /** Frames longer than this count as data frames for txEvery/rxEvery. */
+  minSize = 1000;
   txDropped = 0;
   rxDropped = 0;
+  rxSwapped = 0;
+  private swapCount = 0;
   private txCount = 0;
   private rxCount = 0;
   private readonly kept: PacketBuffer[] = [];
 
   protected override receive(frames: readonly PacketBuffer[], count: number): void {
-    if (this.rxEvery === 0 || this.handler === null) return this.deliver(frames, count);
+    if ((this.rxEvery === 0 && this.rxSwapEvery === 0) || this.handler === null) return this.deliver(frames, count);
     let n = 0;
     for (let i = 0; i < count; i++) {
       const f = frames[i]!;
-      if (f.chainLength() > 1000 && ++this.rxCount % this.rxEvery === 0) {
+      if (this.rxEvery > 0 && f.chainLength() > this.minSize && ++this.rxCount % this.rxEvery === 0) {
         this.rxDropped++;
         f.release();
       } else {
         this.kept[n++] = f;
+      }
+    }
+    if (this.rxSwapEvery > 0) {
+      for (let i = 0; i + 1 < n; i++) {
+        if (++this.swapCount % this.rxSwapEvery !== 0) continue;
+        const a = this.kept[i]!;
+        this.kept[i] = this.kept[i + 1]!;
+        this.kept[i + 1] = a;
+        this.rxSwapped++;
+        i++;
       }
     }
     if (n > 0) this.deliver(this.kept, n);
@@ -303,7 +322,7 @@ export class LossyNic extends NicDecorator {
   }
 
   override transmit(frame: PacketBuffer): boolean {
-    if (this.txEvery > 0 && frame.chainLength() > 1000 && ++this.txCount % this.txEvery === 0) {
+    if (this.txEvery > 0 && frame.chainLength() > this.minSize && ++this.txCount % this.txEvery === 0) {
       this.txDropped++;
       frame.release();
       return true; // lost on the wire

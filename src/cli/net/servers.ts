@@ -1,0 +1,159 @@
+/**
+ * The services `zerostack up` can run on its stack: echo (RFC 862), discard
+ * (RFC 863) and a small HTTP/1.1 server (Node's http on CoreStreams).
+ *
+ * HTTP routes:
+ *   GET  /               a one-line text page naming the host
+ *   GET  /bytes/N        N bytes (0..2^40) of a fixed pattern (patternByte), streamed
+ *   POST|PUT  any path   the request body echoed back (Content-Type kept)
+ *   anything else        404 / 405
+ *
+ * Owns: accepting on the socket core and handing each connection to its
+ * service; tracking live connections so shutdown can close them.
+ * Must not: open links (host.ts) or know about the command line.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { SocketCore } from '../../socket/core.js';
+import { Errno, toNodeError } from '../../socket/errno.js';
+import { POLLIN, SO_REUSEADDR, SOL_SOCKET } from '../../socket/options.js';
+import { CoreStream } from './core-stream.js';
+
+/** Byte i of the /bytes/N body: a 64 KiB period the tests regenerate. */
+export function patternByte(i: number): number {
+  const k = i & 0xffff;
+  return (k * 131 + (k >>> 8) * 7 + 13) & 0xff;
+}
+
+/** One 64 KiB period of the pattern (the body is this block repeated, cut at N). */
+export function patternBlock(): Buffer {
+  const b = Buffer.allocUnsafe(65536);
+  for (let i = 0; i < b.length; i++) b[i] = patternByte(i);
+  return b;
+}
+
+/** A listening TCP service on the socket core. */
+export class TcpService {
+  readonly connections = new Set<CoreStream>();
+  accepted = 0;
+  private fd: number;
+
+  constructor(
+    private readonly core: SocketCore,
+    readonly name: string,
+    readonly port: number,
+    private readonly onConnection: (s: CoreStream) => void,
+    backlog = 128,
+  ) {
+    const fd = core.socket('tcp');
+    if (fd < 0) throw toNodeError(fd, 'socket');
+    core.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    let r = core.bind(fd, 0, port);
+    if (r === 0) r = core.listen(fd, backlog);
+    if (r < 0) {
+      core.close(fd);
+      throw toNodeError(r, r === Errno.EADDRINUSE ? 'bind' : 'listen', '0.0.0.0', port);
+    }
+    this.fd = fd;
+    core.setReadyListener(fd, (_fd, ev) => {
+      if ((ev & POLLIN) !== 0) this.acceptAll();
+    });
+  }
+
+  private acceptAll(): void {
+    for (;;) {
+      if (this.fd < 0) return;
+      const c = this.core.accept(this.fd);
+      if (c < 0) return; // EAGAIN (or EMFILE: the next connection tries again)
+      const s = new CoreStream(this.core, c);
+      this.accepted++;
+      this.connections.add(s);
+      s.once('close', () => this.connections.delete(s));
+      s.on('error', () => undefined); // a reset peer is the peer's business; the stream is destroyed
+      this.onConnection(s);
+    }
+  }
+
+  /** Stop listening; with `connections`, also end (FIN) every live connection. */
+  close(connections = true): void {
+    if (this.fd >= 0) {
+      this.core.close(this.fd);
+      this.fd = -1;
+    }
+    if (connections) for (const s of this.connections) s.end();
+  }
+}
+
+/** RFC 862: everything received is sent back; the peer's FIN is answered with ours. */
+export function echoService(core: SocketCore, port: number): TcpService {
+  return new TcpService(core, 'echo', port, (s) => s.pipe(s));
+}
+
+/** RFC 863: everything received is thrown away; the peer's FIN is answered with ours. Counts bytes. */
+export function discardService(core: SocketCore, port: number, counter: { bytes: number }): TcpService {
+  return new TcpService(core, 'discard', port, (s) => {
+    s.on('data', (b: Buffer) => (counter.bytes += b.length));
+    s.on('end', () => s.end());
+  });
+}
+
+const MAX_BYTES = 2 ** 40;
+
+function sendPattern(res: ServerResponse, n: number): void {
+  const block = patternBlock();
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(n) });
+  let sent = 0;
+  const more = (): void => {
+    while (sent < n) {
+      const len = Math.min(block.length, n - sent);
+      sent += len;
+      if (!res.write(len === block.length ? block : block.subarray(0, len))) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    res.end();
+  };
+  more();
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, hostLine: string): void {
+  res.setHeader('Server', 'zerostack');
+  const url = req.url ?? '/';
+  if (req.method === 'POST' || req.method === 'PUT') {
+    res.writeHead(200, {
+      'Content-Type': req.headers['content-type'] ?? 'application/octet-stream',
+      ...(req.headers['content-length'] !== undefined ? { 'Content-Length': req.headers['content-length'] } : {}),
+    });
+    req.pipe(res);
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD, POST, PUT', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+  req.resume();
+  const m = /^\/bytes\/(\d+)$/.exec(url);
+  if (m !== null) {
+    const n = Number(m[1]);
+    if (!Number.isSafeInteger(n) || n > MAX_BYTES) {
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end(`/bytes/N: N must be at most ${MAX_BYTES}\n`);
+      return;
+    }
+    sendPattern(res, n);
+    return;
+  }
+  if (url === '/') {
+    const body = `${hostLine}\n`;
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
+    return;
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+}
+
+/** HTTP/1.1 on `port`: node:http's parser and keep-alive over zerostack connections. */
+export function httpService(core: SocketCore, port: number, hostLine: string): { service: TcpService; server: Server } {
+  const server = createServer((req, res) => handle(req, res, hostLine));
+  server.on('clientError', (_err, socket) => socket.destroy());
+  const service = new TcpService(core, 'http', port, (s) => server.emit('connection', s));
+  return { service, server };
+}
