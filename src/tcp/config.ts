@@ -85,6 +85,13 @@ export interface TcpConfig {
   readonly challengeAckLimit: number;
   /** RFC 5961 mitigations (§3 RST, §4 SYN, §5 ACK validation) on/off. */
   readonly rfc5961: boolean;
+  /**
+   * Per-mitigation switches under `rfc5961` (all three must be on for a rule to
+   * apply): §3 RST (exact-match RST, challenge ACK; FreeBSD insecure_rst=0) and
+   * §4 SYN (challenge ACK; FreeBSD insecure_syn=0). Default on.
+   */
+  readonly rfc5961Rst: boolean;
+  readonly rfc5961Syn: boolean;
   /** RFC 1337: ignore RST in TIME-WAIT (Linux tcp_rfc1337; we default on). */
   readonly rfc1337: boolean;
   /** Keepalive idle time, probe interval and probe count (RFC 1122 §4.2.3.6; Linux 7200 s / 75 s / 9). */
@@ -134,6 +141,8 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   ephemeralHigh: 60999,
   challengeAckLimit: 1000,
   rfc5961: true,
+  rfc5961Rst: true,
+  rfc5961Syn: true,
   rfc1337: true,
   keepaliveIdle: 7200 * NS_PER_S,
   keepaliveInterval: 75 * NS_PER_S,
@@ -185,6 +194,8 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   ephemeralHigh: ['int', 1, 65535],
   challengeAckLimit: ['int', 0, 1 << 30],
   rfc5961: ['bool'],
+  rfc5961Rst: ['bool'],
+  rfc5961Syn: ['bool'],
   rfc1337: ['bool'],
   keepaliveIdle: ['duration', 1],
   keepaliveInterval: ['duration', 1],

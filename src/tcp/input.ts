@@ -336,7 +336,7 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
     pkt.release();
     // RFC 5961 §3.2: reset only if SEG.SEQ exactly matches RCV.NXT; otherwise (in the
     // window) send a challenge ACK and drop.
-    if (config.rfc5961 && seq !== rcvNxt) {
+    if (config.rfc5961 && config.rfc5961Rst && seq !== rcvNxt) {
       sendChallengeAck(tcb);
       return;
     }
@@ -371,7 +371,7 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   // Fourth: check the SYN bit.
   if (syn) {
     pkt.release();
-    if (config.rfc5961) {
+    if (config.rfc5961 && config.rfc5961Syn) {
       // RFC 5961 §4.2: in any synchronized state (and SYN-RECEIVED), answer a SYN with a
       // challenge ACK and drop it; a peer that really restarted will RST our ACK.
       mib.TCPSYNChallenge++;
