@@ -108,6 +108,20 @@ export class KernelPeer {
     });
   }
 
+  /**
+   * For a zerostack run as a child process inside the namespace (the CLI): the
+   * namespace, a persistent TAP device in it and the kernel side configured;
+   * no TapNic or Stack in this process.
+   */
+  setupDevice(): void {
+    run('ip', ['netns', 'del', this.ns]);
+    must('ip', ['netns', 'add', this.ns]);
+    must('ip', ['-n', this.ns, 'tuntap', 'add', 'dev', this.dev, 'mode', 'tap']);
+    must('ip', ['-n', this.ns, 'addr', 'add', `${this.kernelIp}/24`, 'dev', this.dev]);
+    must('ip', ['-n', this.ns, 'link', 'set', this.dev, 'up']);
+    must('ip', ['-n', this.ns, 'link', 'set', 'lo', 'up']);
+  }
+
   /** Undo everything (idempotent, never throws): children, stack, device, namespace. */
   cleanup(): string[] {
     const problems: string[] = [];
