@@ -50,6 +50,7 @@ import { PingError, Errno } from './ip/errors.js';
 import { randomBytes } from 'node:crypto';
 import { TcpLayer } from './tcp/tcp-layer.js';
 import type { TcpConfig } from './tcp/config.js';
+import { createNet, type NetModule } from './api/net/index.js';
 
 export interface StackOptions {
   clock: Clock;
@@ -97,6 +98,7 @@ export class Stack {
 
   private readonly ctx: IpContext;
   private readonly sockets = new Set<UdpSocket>();
+  private netModule: NetModule | null = null;
   private closed = false;
 
   constructor(options: StackOptions) {
@@ -165,6 +167,15 @@ export class Stack {
       }
     });
     if (this.config.defaultGateway !== null) this.setDefaultGateway(formatIpv4(this.config.defaultGateway));
+  }
+
+  /**
+   * A node:net-compatible module bound to this stack (src/api/net): `stack.net.createServer`,
+   * `stack.net.connect`, `new stack.net.Socket()`, … Built on first use.
+   */
+  get net(): NetModule {
+    if (this.netModule === null) this.netModule = createNet(this);
+    return this.netModule;
   }
 
   /** The interfaces, in the order they were added. */

@@ -25,6 +25,7 @@
  * Owns: the descriptor table, argument checks, dispatch to TcpSocket/UdpCoreSocket.
  * Must not: implement protocol behaviour.
  */
+import type { PacketBuffer } from '../buf/packet-buffer.js';
 import type { TcpInfo } from '../tcp/endpoint.js';
 import { isValidIpv4, parseIpv4 } from '../wire/address.js';
 import { Errno } from './errno.js';
@@ -182,6 +183,19 @@ export class SocketCore {
       return n;
     }
     return (s as UdpCoreSocket).recvfrom(dst, off, len, flags, from);
+  }
+
+  /**
+   * Zero-copy receive (TCP only): moves up to `max` received packet buffers into
+   * out[0..k) and returns k (> 0); the caller owns them (reads bytes in place,
+   * then releases each). 0 at EOF, or an errno as recv().
+   */
+  recvViews(fd: FdLike, max: number, out: PacketBuffer[]): number {
+    const s = this.lookup(fd);
+    if (typeof max !== 'number' || !Array.isArray(out)) throw new TypeError('recvViews: max must be a number and out an array');
+    if (s === undefined) return Errno.EBADF;
+    if (!(s instanceof TcpSocket)) return Errno.EOPNOTSUPP;
+    return s.recvViews(max, out);
   }
 
   /** shutdown(SHUT_RD | SHUT_WR | SHUT_RDWR). */

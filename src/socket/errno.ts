@@ -28,6 +28,7 @@ export const Errno = {
   EPROTOTYPE: -91,
   EPROTONOSUPPORT: -93,
   ESHUTDOWN: -108,
+  ECANCELED: -125,
 } as const;
 export type ErrnoName = keyof typeof Errno;
 
@@ -75,6 +76,7 @@ const MESSAGES: Readonly<Record<ErrnoName, string>> = {
   EHOSTUNREACH: 'host is unreachable',
   EALREADY: 'connection already in progress',
   EINPROGRESS: 'operation in progress',
+  ECANCELED: 'operation canceled',
 };
 
 const NAMES = new Map<number, ErrnoName>();

@@ -10,6 +10,7 @@
  * Must not: implement protocol rules, or call the listener from inside a call
  * (the endpoint delivers its events from softirq or deferred context).
  */
+import type { PacketBuffer } from '../buf/packet-buffer.js';
 import { NS_PER_MS, NS_PER_S } from '../time/clock.js';
 import { NULL_OBSERVER, type Endpoint, type EndpointObserver, type TcpInfo } from '../tcp/endpoint.js';
 import type { EndpointOptionName, EndpointOptions } from '../tcp/config.js';
@@ -129,6 +130,10 @@ export class TcpSocket extends Socket implements EndpointObserver {
 
   recv(dst: Uint8Array, off: number, len: number): number {
     return this.reported(this.ep.recv(dst, off, len));
+  }
+
+  recvViews(max: number, out: PacketBuffer[]): number {
+    return this.reported(this.ep.recvViews(max, out));
   }
 
   /** Linux sock_error(): a pending error is reported once by the call that returns it, then cleared. */
