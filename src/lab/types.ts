@@ -113,4 +113,8 @@ export interface LabReport {
   /** Simulated events per wall-clock second over the whole command (simulator runs). */
   simEventsPerSecond?: number;
   wallSeconds?: number;
+  /** Simulated events executed by the command's simulator runs (the CLI divides by wall time). */
+  simEvents?: number;
+  /** The seed the simulated runs used. */
+  seed?: number;
 }

@@ -1,0 +1,224 @@
+/**
+ * The Johnson experiment (LKML, 7 May 2001; background/receive-path.md §1, §5):
+ * is zero-copy "an academic exercise" while the link is the bottleneck?
+ *
+ * Bulk throughput and CPU utilisation versus link rate (10 Mbit/s … 400 Gbit/s,
+ * log scale) for the copy modes copy / copy+csum / zerocopy, with NIC checksum
+ * offload on and off, on the 2002 and 2025 hosts. One CPU per host, as
+ * Johnson's uniprocessor (so saved cycles can only turn into throughput or
+ * idle time). MTU 9000 in 2002 (jumbo frames, so per-byte costs are not hidden
+ * under per-packet ones) and 65535 in 2025 (standing in for TSO/GRO 64 KiB
+ * super-segments, which 2025 NICs do).
+ *
+ * Findings are computed, never written in advance: for each (era, offload) the
+ * lowest measured link rate at which zero-copy's goodput exceeds copy's by more
+ * than 10% (the separation), next to the rate the cost model implies (the
+ * copy mode's CPU-bound goodput, from `predictedGoodput`).
+ *
+ * Owns: the task list, the analysis and the report of this experiment.
+ */
+import { costModel } from '../../host/presets.js';
+import type { CopyMode, CsumMode, EraName, ExperimentReport, Table } from '../types.js';
+import { formatRate } from '../../util/units.js';
+
+export const JOHNSON_RATES_FULL = [10e6, 30e6, 100e6, 300e6, 1e9, 3e9, 10e9, 30e9, 100e9, 200e9, 400e9];
+export const JOHNSON_RATES_QUICK = [10e6, 100e6, 1e9, 10e9, 100e9, 400e9];
+const MODES: CopyMode[] = ['copy', 'copy+csum', 'zerocopy'];
+const CSUMS: CsumMode[] = ['unnecessary', 'none'];
+const ERAS: EraName[] = ['2002', '2025'];
+/** Segments in each measurement window (and half as many in the warm-up): enough for a steady state, small enough for the 60 s budget. */
+const WINDOW_SEGMENTS = 240;
+const CHUNK = 65536;
+const DELAY_NS = 10_000;
+
+export const johnsonMtu = (era: EraName): number => (era === '2002' ? 9000 : 65535);
+
+/** Payload bytes per segment at `mtu` (IPv4 + TCP with timestamps: 52 bytes of headers). */
+const mssOf = (mtu: number): number => mtu - 52;
+
+/**
+ * The goodput (bit/s) the cost model allows one flow between two one-CPU hosts
+ * when the link is not the limit. Per full segment of S payload bytes:
+ *   sender:   perPacket (data out) + perPacket/2 (an ACK in per two segments)
+ *             + copy (copy: S·perByteCopy; copy+csum: S·perByteCopyCsum; zerocopy: 0)
+ *             + transmit checksum without offload (S·perByteCsum, unless copy+csum already summed)
+ *             + perSyscall·S/chunk
+ *   receiver: perPacket (data in) + perPacket/2 (an ACK out per two segments)
+ *             + receive checksum without offload (S·perByteCsum)
+ *             + copy to the reader (S·perByteCopy; zerocopy: 0) + perSyscall·S/chunk
+ * and the slower host sets the pace: 8·S / max(sender, receiver).
+ */
+export function predictedGoodput(era: EraName, copy: CopyMode, csum: CsumMode): { bitsPerSecond: number; senderNsPerSeg: number; receiverNsPerSeg: number } {
+  const m = costModel(era);
+  const S = mssOf(johnsonMtu(era));
+  const offload = csum !== 'none';
+  const sysPerSeg = (m.perSyscallNs * S) / CHUNK;
+  let sender = 1.5 * m.perPacketNs + sysPerSeg;
+  if (copy === 'copy') sender += S * m.perByteCopyNs;
+  if (copy === 'copy+csum') sender += S * m.perByteCopyCsumNs;
+  if (!offload && copy !== 'copy+csum') sender += S * m.perByteCsumNs;
+  let receiver = 1.5 * m.perPacketNs + sysPerSeg;
+  if (!offload) receiver += S * m.perByteCsumNs;
+  if (copy !== 'zerocopy') receiver += S * m.perByteCopyNs;
+  return { bitsPerSecond: (8 * S * 1e9) / Math.max(sender, receiver), senderNsPerSeg: sender, receiverNsPerSeg: receiver };
+}
+
+export interface JohnsonTask {
+  workload: 'bulk';
+  params: Record<string, unknown>;
+}
+
+/** The bulk runs of the experiment. */
+export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
+  const rates = quick ? JOHNSON_RATES_QUICK : JOHNSON_RATES_FULL;
+  const tasks: JohnsonTask[] = [];
+  for (const era of ERAS) {
+    const mtu = johnsonMtu(era);
+    for (const csum of CSUMS) {
+      for (const copy of MODES) {
+        const cpuRate = predictedGoodput(era, 'zerocopy', csum).bitsPerSecond;
+        for (const rate of rates) {
+          // Size the window for WINDOW_SEGMENTS at the slower of link and (fastest) CPU.
+          const pace = Math.min(rate, cpuRate * 1.2);
+          const windowNs = Math.max(200_000, Math.round((WINDOW_SEGMENTS * mtu * 8 * 1e9) / pace));
+          tasks.push({
+            workload: 'bulk',
+            params: {
+              transport: 'sim',
+              seed,
+              era,
+              csum,
+              copy,
+              cpus: 1,
+              mtu,
+              chunkBytes: CHUNK,
+              linkRateBps: rate,
+              delayNs: DELAY_NS,
+              loss: 0,
+              delack: 'linux',
+              rxPath: 'direct',
+              durationNs: windowNs,
+              warmupNs: Math.round(windowNs / 2),
+            },
+          });
+        }
+      }
+    }
+  }
+  return tasks;
+}
+
+interface BulkLike {
+  params: Record<string, unknown>;
+  goodputBitsPerSecond: number;
+  cpu?: { sender: { idle: number }; receiver: { idle: number } };
+  simEvents?: number;
+}
+
+const pct = (x: number): number => Math.round(x * 1000) / 10;
+
+/** Build the experiment report from the bulk results (in any order). */
+export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
+  const rows: Table['rows'] = [];
+  const key = (era: unknown, csum: unknown, copy: unknown, rate: unknown): string => `${String(era)}|${String(csum)}|${String(copy)}|${String(rate)}`;
+  const byKey = new Map<string, BulkLike>();
+  for (const r of results) byKey.set(key(r.params['era'], r.params['csum'], r.params['copy'], r.params['linkRateBps']), r);
+  const rates = [...new Set(results.map((r) => r.params['linkRateBps'] as number))].sort((a, b) => a - b);
+  for (const r of [...results].sort((a, b) => cmp(a, b))) {
+    const p = r.params;
+    const senderBusy = r.cpu ? 1 - r.cpu.sender.idle : NaN;
+    const receiverBusy = r.cpu ? 1 - r.cpu.receiver.idle : NaN;
+    rows.push({
+      era: String(p['era']),
+      offload: p['csum'] === 'none' ? 'off' : 'on',
+      copy: String(p['copy']),
+      linkRateBps: p['linkRateBps'] as number,
+      link: formatRate(p['linkRateBps'] as number),
+      goodputGbps: Math.round((r.goodputBitsPerSecond / 1e9) * 1e4) / 1e4,
+      linkShare: pct(r.goodputBitsPerSecond / (p['linkRateBps'] as number)),
+      senderCpuPct: pct(senderBusy),
+      receiverCpuPct: pct(receiverBusy),
+    });
+  }
+
+  // Separation per (era, offload): the first rate where zerocopy beats copy by > 10%.
+  const separations: Record<string, unknown>[] = [];
+  const phrases: string[] = [];
+  for (const era of ERAS) {
+    for (const csum of CSUMS) {
+      let sep: number | null = null;
+      let lowAgree = true;
+      for (const rate of rates) {
+        const c = byKey.get(key(era, csum, 'copy', rate));
+        const z = byKey.get(key(era, csum, 'zerocopy', rate));
+        if (c === undefined || z === undefined) continue;
+        const ratio = z.goodputBitsPerSecond / Math.max(1, c.goodputBitsPerSecond);
+        if (ratio > 1.1) {
+          sep ??= rate;
+        } else if (sep === null && Math.abs(ratio - 1) > 0.05) lowAgree = false;
+      }
+      const predicted = predictedGoodput(era, 'copy', csum).bitsPerSecond;
+      const zcPredicted = predictedGoodput(era, 'zerocopy', csum).bitsPerSecond;
+      const below = rates.filter((x) => sep === null || x < sep);
+      const prevRate = below.length > 0 ? below[below.length - 1]! : null;
+      separations.push({ era, offload: csum === 'none' ? 'off' : 'on', measuredSeparationBps: sep, previousRateBps: prevRate, predictedCopyLimitBps: Math.round(predicted), predictedZerocopyLimitBps: Math.round(zcPredicted), lowRatesAgree: lowAgree });
+      // The measured separation brackets the copy limit when prevRate < limit·1.1 <= sep (goodput = min(link, limit)).
+      const bracketed = sep !== null && (prevRate === null || prevRate < predicted * 1.1) && sep >= predicted;
+      const lo = prevRate === null ? 'below the lowest rate' : `between ${formatRate(prevRate)} and ${formatRate(sep ?? 0)}`;
+      const measured = sep === null ? `never separate by >10% up to ${formatRate(rates[rates.length - 1] ?? 0)}` : `separate (zero-copy >10% ahead) ${lo}`;
+      const verdict = sep === null ? '' : bracketed ? ', bracketing' : ', not bracketing';
+      phrases.push(`${era} offload ${csum === 'none' ? 'off' : 'on'}: copy and zero-copy ${lowAgree ? 'coincide at low rates and ' : 'differ already at low rates and '}${measured}${verdict} the cost model's copy limit ${formatRate(predicted)}`);
+    }
+  }
+
+  const chartData = rows.map((r) => ({ ...r, series: `${r['copy']} (offload ${r['offload']})` }));
+  return {
+    id: 'johnson',
+    title: 'Johnson 2001: bulk goodput and CPU vs link rate, copy vs zero-copy',
+    table: {
+      columns: [
+        { key: 'era', label: 'era' },
+        { key: 'offload', label: 'csum offload' },
+        { key: 'copy', label: 'copy mode' },
+        { key: 'link', label: 'link' },
+        { key: 'goodputGbps', label: 'goodput', unit: 'Gbit/s' },
+        { key: 'linkShare', label: 'of link', unit: '%' },
+        { key: 'senderCpuPct', label: 'sender CPU', unit: '%' },
+        { key: 'receiverCpuPct', label: 'receiver CPU', unit: '%' },
+      ],
+      rows,
+    },
+    finding: phrases.join('; ') + '.',
+    charts: [
+      {
+        id: 'johnson-goodput',
+        title: 'Bulk goodput vs link rate (one flow, one CPU per host)',
+        mark: 'line',
+        data: chartData,
+        x: { field: 'linkRateBps', title: 'link rate (bit/s)', type: 'quantitative', log: true },
+        y: { field: 'goodputGbps', title: 'goodput (Gbit/s)', type: 'quantitative', log: true },
+        color: { field: 'series', title: 'copy mode' },
+        column: { field: 'era', title: 'era' },
+      },
+      {
+        id: 'johnson-cpu',
+        title: 'Sender CPU utilisation vs link rate',
+        mark: 'line',
+        data: chartData,
+        x: { field: 'linkRateBps', title: 'link rate (bit/s)', type: 'quantitative', log: true },
+        y: { field: 'senderCpuPct', title: 'sender CPU busy (%)', type: 'quantitative' },
+        color: { field: 'series', title: 'copy mode' },
+        column: { field: 'era', title: 'era' },
+      },
+    ],
+    extra: { separations, windowSegments: WINDOW_SEGMENTS },
+  };
+}
+
+function cmp(a: BulkLike, b: BulkLike): number {
+  const k = (r: BulkLike): string => `${String(r.params['era'])}|${String(r.params['csum']) === 'none' ? 1 : 0}|${MODES.indexOf(r.params['copy'] as CopyMode)}`;
+  const ka = k(a);
+  const kb = k(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return (a.params['linkRateBps'] as number) - (b.params['linkRateBps'] as number);
+}
