@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { register as get } from './commands/get.js';
+import { register as packetdrill } from './commands/packetdrill.js';
 import { register as ping } from './commands/ping.js';
 import { register as selfcheck } from './commands/selfcheck.js';
 import { register as send } from './commands/send.js';
@@ -15,6 +16,7 @@ program.name('zerostack').description('A TCP/IP stack in TypeScript with a virtu
 
 // One line per subcommand module (keep alphabetical).
 get(program);
+packetdrill(program);
 ping(program);
 selfcheck(program);
 send(program);

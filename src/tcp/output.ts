@@ -77,7 +77,9 @@ export function selectWindow(tcb: Tcb): number {
   const free = rcvSpace(tcb);
   let wnd = cur;
   // RFC 9293 §3.8.6.2.2: advance only if RCV.BUFF − RCV.USER − RCV.WND ≥ min(Fr·RCV.BUFF, Eff.snd.MSS).
-  if (free - cur >= swsThreshold(tcb)) wnd = free;
+  // Once the FIN is in, no data can follow, so there is no silly window to avoid: the
+  // FIN (which takes sequence space, not buffer) must not shrink the window offered.
+  if (free - cur >= swsThreshold(tcb) || tcb.finReceived) wnd = free;
   const max = 65535 * 2 ** shift;
   if (wnd > max) wnd = max;
   let field = Math.floor(wnd / 2 ** shift);
