@@ -18,3 +18,7 @@ export { Host } from './scheduler.js';
 export type { HostOptions, CpuTimes, Utilisation, CpuUtilisation } from './scheduler.js';
 export { Distribution } from './stats.js';
 export type { DistributionSummary } from './stats.js';
+export { ProcessSockets } from './process-socket.js';
+export type { ProcessSocketsOptions, SocketCall } from './process-socket.js';
+export { simNetwork, attachSimMachine, addMachineHost, portSettingsFor, appPrng } from './sim-machine.js';
+export type { SimMachine, SimMachineOptions, SimNetwork, SimNetworkOptions, MachineCounters } from './sim-machine.js';

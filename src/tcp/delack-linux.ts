@@ -127,8 +127,40 @@ export class LinuxDelayedAckPolicy implements DelayedAckPolicy {
   }
 
   onData(tcb: Tcb, segLen: number, now: Nanos): number {
-    const c = this.c;
     const mib = tcb.layer.mib;
+    this.eventDataRecv(tcb, now);
+
+    // TCP_QUICKACK (Linux __tcp_sock_set_quickack → tcp_enter_quickack_mode): ACK every segment.
+    if (tcb.opts.quickack) {
+      this.enterQuickackMode(tcb);
+      mib.ImmediateAckQuickack++;
+      return ACK_NOW;
+    }
+    return this.ackSndCheck(tcb, segLen);
+  }
+
+  /**
+   * Linux tcp_rcv_established for a segment copied straight to the reader ("eaten",
+   * prequeue path): tcp_event_data_recv, then `if (tcp_in_quickack_mode(tp))
+   * tcp_send_ack(sk); else tcp_send_delayed_ack(sk);` — the 2·MSS rule is not applied.
+   */
+  onDataEaten(tcb: Tcb, segLen: number, now: Nanos): number {
+    this.eventDataRecv(tcb, now);
+    if (tcb.opts.quickack) {
+      this.enterQuickackMode(tcb);
+      tcb.layer.mib.ImmediateAckQuickack++;
+      return ACK_NOW;
+    }
+    if (tcb.ackQuick > 0 && !tcb.ackPingpong) {
+      linuxDelackStats(tcb.layer.mib).ImmediateAckQuickackMode++;
+      return ACK_NOW;
+    }
+    return this.delay(tcb, segLen < tcb.rcvMss);
+  }
+
+  /** Linux tcp_event_data_recv: the ATO estimator and the quickack budget after idle. */
+  private eventDataRecv(tcb: Tcb, now: Nanos): void {
+    const c = this.c;
     const rto = tcb.rtt.rto();
 
     // Linux tcp_event_data_recv (rcv_mss already measured by input.ts, tcp_measure_rcv_mss).
@@ -150,15 +182,11 @@ export class LinuxDelayedAckPolicy implements DelayedAckPolicy {
       }
     }
     tcb.ackLastRcv = now;
+  }
 
-    // TCP_QUICKACK (Linux __tcp_sock_set_quickack → tcp_enter_quickack_mode): ACK every segment.
-    if (tcb.opts.quickack) {
-      this.enterQuickackMode(tcb);
-      mib.ImmediateAckQuickack++;
-      return ACK_NOW;
-    }
-
-    // Linux __tcp_ack_snd_check.
+  /** Linux __tcp_ack_snd_check. */
+  private ackSndCheck(tcb: Tcb, segLen: number): number {
+    const mib = tcb.layer.mib;
     const stats = linuxDelackStats(mib);
     const unacked = (tcb.rcvNxt - tcb.rcvWup) >>> 0;
     // "More than one full frame received... and right edge of window advances far enough"

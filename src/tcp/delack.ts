@@ -32,6 +32,13 @@ export interface DelayedAckPolicy {
   onDataSent(tcb: Tcb, now: Nanos): void;
   /** The delayed-ACK timer fired. */
   onTimer(tcb: Tcb, now: Nanos): void;
+  /**
+   * Optional (receive paths, issue F): a segment in order was copied straight into a
+   * waiting reader's buffer (Linux "eaten", prequeue path). Linux ACKs it at once
+   * only in quickack mode, else with a delayed ACK — no 2·MSS rule. Returns ACK_NOW or
+   * a delay. Without it, onData decides.
+   */
+  onDataEaten?(tcb: Tcb, segLen: number, now: Nanos): number;
 }
 
 /**
@@ -53,6 +60,13 @@ class RfcPolicy implements DelayedAckPolicy {
     const unacked = (tcb.rcvNxt - tcb.rcvWup) >>> 0;
     if (unacked >= 2 * tcb.rcvMss) {
       mib.ImmediateAck2Mss++;
+      return ACK_NOW;
+    }
+    return tcb.layer.config.delackTimeout;
+  }
+  onDataEaten(tcb: Tcb, _segLen: number, _now: Nanos): number {
+    if (tcb.opts.quickack) {
+      tcb.layer.mib.ImmediateAckQuickack++;
       return ACK_NOW;
     }
     return tcb.layer.config.delackTimeout;
@@ -100,4 +114,23 @@ export function delayedAckPolicy(name: string): DelayedAckPolicy {
 
 export function delayedAckPolicyNames(): string[] {
   return [...POLICIES.keys()];
+}
+
+/**
+ * The ACK decision for an "eaten" segment (see DelayedAckPolicy.onDataEaten), with
+ * Linux tcp_send_delayed_ack's timer rule: an armed delayed-ACK timer (e.g. the
+ * prequeue's 150 ms one) is pulled in to now + delay, and if it is already due
+ * within ato/4 the ACK goes now. Returns ACK_NOW or the delay (the caller arms).
+ */
+export function eatenAckDelay(tcb: Tcb, segLen: number, now: Nanos): number {
+  const p = tcb.delack;
+  const d = p.onDataEaten !== undefined ? p.onDataEaten(tcb, segLen, now) : p.onData(tcb, segLen, now);
+  if (d === ACK_NOW) return ACK_NOW;
+  const t = tcb.delackTimer;
+  if (t.armed) {
+    const ato = tcb.ackAto > 0 ? tcb.ackAto : d;
+    if (t.deadline <= now + Math.floor(ato / 4)) return ACK_NOW;
+    if (now + d < t.deadline) t.arm(now + d);
+  }
+  return d;
 }

@@ -435,7 +435,8 @@ export class Endpoint {
     this.layer.acct.syscall();
     checkRange('recv', dst, off, len);
     const t = this.tcb;
-    const n = len > 0 ? t.recvBuf.read(dst, off, len) : 0;
+    // A receive-path strategy (src/tcp/rx-path) may process its prequeue here, in the reader's context.
+    const n = len > 0 ? (t.rx !== null ? t.rx.read(t, dst, off, len) : t.recvBuf.read(dst, off, len)) : 0;
     return this.afterRead(t, n, len);
   }
 

@@ -22,7 +22,7 @@ import { TcpFlag, type TcpRepr } from '../wire/tcp.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInRange, seqLe, seqLt } from './seq.js';
 import { CloseKind, isSynchronized, setState, TcbEvent, TcpErrno, TcpState, type Tcb } from './tcb.js';
 import type { TcpLayer } from './tcp-layer.js';
-import { ACK_NOW } from './delack.js';
+import { ACK_NOW, eatenAckDelay } from './delack.js';
 import { childEstablished, listenInput } from './listen.js';
 import { rcvWindow, sendAck, sendChallengeAck, sendResetFor, sendSyn, tcpOutput, TS_OPTION_SPACE, tsNow } from './output.js';
 import { isDuplicateAck, onDuplicateAck, onNewAck, rttSampleFor } from './recovery.js';
@@ -651,7 +651,9 @@ function receiveTextTrimmed(tcb: Tcb, pkt: PacketBuffer, dataSeq: number, len: n
     if (dataSeq === tcb.rcvNxt) {
       // In order: deliver, then pull what the reassembly queue now continues.
       const holeFill = !tcb.reasm.isEmpty();
-      tcb.recvBuf.push(pkt);
+      // Receive path (src/tcp/rx-path): the payload may already sit in a waiting reader's buffer (Linux "eaten").
+      const eaten = tcb.rx !== null && !holeFill && tcb.rx.onInOrder(tcb, pkt, len);
+      if (!eaten) tcb.recvBuf.push(pkt);
       tcb.rcvNxt = seqAdd(tcb.rcvNxt, len);
       tcb.bytesReceived += len;
       if (len > tcb.rcvMss) {
@@ -673,7 +675,8 @@ function receiveTextTrimmed(tcb: Tcb, pkt: PacketBuffer, dataSeq: number, len: n
         mib.ImmediateAckHoleFill++;
         tcb.ackNow = true;
       } else {
-        const d = tcb.delack.onData(tcb, len, now);
+        // Linux tcp_rcv_established: an eaten segment gets only a delayed ACK (no 2·MSS rule).
+        const d = eaten ? eatenAckDelay(tcb, len, now) : tcb.delack.onData(tcb, len, now);
         if (d === ACK_NOW) {
           tcb.ackNow = true;
         } else {

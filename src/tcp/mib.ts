@@ -37,6 +37,18 @@ export class TcpMib {
   DelayedACKs = 0;
   /** Duplicate data received while an ACK was (apparently) lost: we re-ACK at once. */
   DelayedACKLost = 0;
+  /** The delayed-ACK timer found the socket owned by a process (always 0 here: a process step never holds the socket across time). */
+  DelayedACKLocked = 0;
+  /** Receive paths (src/tcp/rx-path, background/receive-path.md §2): segments the reader processed from the prequeue. */
+  TCPPrequeued = 0;
+  /** Bytes copied straight into the reader's buffer while it processed the prequeue. */
+  TCPDirectCopyFromPrequeue = 0;
+  /** Bytes copied straight to the reader from the backlog (always 0 here: no socket-owned backlog is modelled). */
+  TCPDirectCopyFromBacklog = 0;
+  /** Segments flushed from the prequeue through softirq processing because it outgrew the receive buffer. */
+  TCPPrequeueDropped = 0;
+  /** Segments the delayed-ACK timer had to process because the reader did not run in time. */
+  TCPSchedulerFailed = 0;
   /** Accept queue full when a handshake completed. */
   ListenOverflows = 0;
   /** SYNs (or completing ACKs) dropped at a listener for any reason (includes overflows). */
@@ -107,7 +119,8 @@ export class TcpMib {
   ImmediateAckOoo = 0; // out-of-order segment (RFC 5681 §4.2)
   ImmediateAckHoleFill = 0; // segment filled (part of) a hole (RFC 5681 §4.2)
   ImmediateAckWindowUpdate = 0; // window opened significantly (RFC 9293 §3.8.6.2.2)
-  ImmediateAckPushSmall = 0; // reserved for policies that ACK pushed small segments
+  ImmediateAckPushSmall = 0; // a pushed short segment was read and the buffer drained (prequeue paths' cleanup_rbuf)
+  ImmediateAckOnRead = 0; // more than one rcv_mss unacknowledged when the reader finished (prequeue paths' cleanup_rbuf)
   ImmediateAckFin = 0; // a FIN arrived (ACKed at once, RFC 9293 §3.10.7.4 eighth)
   ImmediateAckOutOfWindow = 0; // unacceptable segment (RFC 9293 §3.10.7.4 first)
   /** Our ACK rode on a data/FIN segment, cancelling a pending delayed ACK. */

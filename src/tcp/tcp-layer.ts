@@ -189,7 +189,9 @@ export class TcpLayer implements TransportProtocol {
       let tcb = this.demux.lookup(dst, seg.dstPort, src, seg.srcPort);
       if (tcb === null) tcb = this.demux.findListener(dst, seg.dstPort);
       // Stage 3: the receive path decides when the checksum step and processing run.
-      this.receivePath.deliver(this, tcb, pkt, src, dst, seg);
+      // A per-socket strategy (src/tcp/rx-path setReceivePath) overrides the layer's.
+      const path = tcb !== null && tcb.rx !== null && tcb.rx.path !== null ? tcb.rx.path : this.receivePath;
+      path.deliver(this, tcb, pkt, src, dst, seg);
     } finally {
       if (--this.depth === 0) this.flushEvents();
     }
@@ -370,6 +372,7 @@ export class TcpLayer implements TransportProtocol {
     tcb.sendBuf.clear();
     tcb.reasm.clear();
     tcb.sack.clear();
+    if (tcb.rx !== null) tcb.rx.clearQueue(); // raw segments a receive path still held
     if (tcb.closeKind === CloseKind.CLOSED || tcb.ep === null) tcb.recvBuf.clear();
     tcb.ackPending = false;
     tcb.ackNow = false;
