@@ -148,16 +148,21 @@ export class KernelPeer {
 
   /** Start `argv` inside the namespace (stdin a pipe: NsProcess.write); see NsProcess. */
   spawn(argv: string[]): NsProcess {
-    const child = spawn('ip', ['netns', 'exec', this.ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    return new NsProcess(child, argv.join(' ').slice(0, 60));
+    return spawnInNamespace(this.ns, argv, this.children);
   }
 
   /** A python3 program run inside the namespace (`-u`: unbuffered, so lines arrive as printed). */
   python(code: string, ...args: string[]): NsProcess {
     return this.spawn(['python3', '-u', '-c', code, ...args]);
   }
+}
+
+/** Start `argv` in namespace `ns`, tracked in `children` until it exits (cleanup kills what is left). */
+export function spawnInNamespace(ns: string, argv: string[], children: Set<ChildProcess>): NsProcess {
+  const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return new NsProcess(child, argv.join(' ').slice(0, 60));
 }
 
 /** A child process in the namespace: its output by lines, waits on a line or on exit with a guard. */
