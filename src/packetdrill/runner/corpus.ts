@@ -81,7 +81,7 @@ export function failureCauses(results: readonly ScriptResult[], mode: 'strict' |
   for (const r of results) {
     if (r[mode] === 'pass') continue;
     const f = firstMismatch(r, mode);
-    const key = r.unsupported !== undefined ? `unsupported: ${r.unsupported}` : f === undefined ? 'unknown' : `${f.kind}: ${f.message.replace(/\d+\.\d+ s/g, 'T s').replace(/\s+/g, ' ')}`;
+    const key = r.unsupported !== undefined ? `unsupported: ${r.unsupported}` : f === undefined ? 'unknown' : `${f.kind}: ${f.message.replace(/\d+\.\d+/g, 'T').replace(/\s+/g, ' ')}`;
     m.set(key, (m.get(key) ?? 0) + 1);
   }
   return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));

@@ -306,6 +306,8 @@ export class Run {
       else if (body.kind === 'syscall') this.syscalls.run(ev, body as Syscall, ev.endTime !== undefined ? this.endWindow(ev, anchor) : null);
       else if (body.kind === 'command') runCommand(this, body.command, false);
       else runCodeBlock(this, body);
+      // What the event did may have unblocked a pending call (packets are processed synchronously).
+      if (this.pending.length > 0) this.retryPending();
       anchor = scheduled;
       lastScheduled = scheduled;
     }
@@ -329,6 +331,7 @@ export class Run {
   /** Run the clock to `t`, retrying blocked calls after every event. */
   advanceTo(t: number): void {
     const c = this.clock;
+    if (this.pending.length > 0) this.retryPending();
     while (c.nextEventTime() <= t) {
       c.step();
       if (this.pending.length > 0) this.retryPending();

@@ -136,9 +136,9 @@ export const SYSCTL_TABLE: Readonly<Record<string, SysctlRule>> = {
     },
   },
   'net.inet.tcp.syncookies': {
-    meaning: 'send SYN cookies when the SYN cache overflows',
-    maps: 'unsupported (SYN cookies are not implemented)',
-    apply: (v) => (v === '0' ? { kind: 'noop', why: 'no SYN cookies' } : unsupported(`sysctl net.inet.tcp.syncookies=${v} (SYN cookies are not implemented)`)),
+    meaning: 'send SYN cookies when the SYN cache overflows (FreeBSD default 1)',
+    maps: 'nothing to do for 0 or 1: cookies only act when the SYN queue overflows, where zerostack drops the SYN instead (no cookies); a script that overflows the queue fails on the SYN-ACK it expects',
+    apply: (v) => (v === '0' || v === '1' ? { kind: 'noop', why: 'cookies only act on SYN-queue overflow' } : unsupported(`sysctl net.inet.tcp.syncookies=${v}`)),
   },
   'net.inet.tcp.syncookies_only': {
     meaning: 'use SYN cookies instead of the SYN cache',
