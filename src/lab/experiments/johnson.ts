@@ -81,6 +81,13 @@ export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
           // Size the window for WINDOW_SEGMENTS at the slower of link and (fastest) CPU.
           const pace = Math.min(rate, cpuRate * 1.2);
           const windowNs = Math.max(200_000, Math.round((WINDOW_SEGMENTS * mtu * 8 * 1e9) / pace));
+          // Buffers of ~4 bandwidth-delay products at the pace (not the link rate: a 400 Gbit/s BDP
+          // the CPU cannot fill would only stretch the warm-up); the warm-up covers filling them
+          // at copy speed plus slow start.
+          const rttNs = 2 * DELAY_NS + (2 * mtu * 8 * 1e9) / rate;
+          const bufBytes = Math.min(8 * 1024 * 1024, Math.max(256 * 1024, Math.ceil((4 * pace * rttNs) / 8e9)));
+          const fillNs = bufBytes * costModel(era).perByteCopyCsumNs;
+          const warmupNs = Math.round(Math.max(windowNs / 2, 2 * fillNs + 30 * rttNs));
           tasks.push({
             workload: 'bulk',
             params: {
@@ -95,10 +102,14 @@ export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
               linkRateBps: rate,
               delayNs: DELAY_NS,
               loss: 0,
-              delack: 'linux',
+              // RFC 1122/5681 delayed ACK (every second full segment). The 'linux' policy lacks
+              // tcp_cleanup_rbuf's ACK after the reader drains, so a CPU-bound one-CPU receiver
+              // whose window shrinks is ACKed only by the delayed-ACK timer (docs/lab.md).
+              delack: 'rfc',
               rxPath: 'direct',
               durationNs: windowNs,
-              warmupNs: Math.round(windowNs / 2),
+              warmupNs,
+              bufBytes,
             },
           });
         }

@@ -15,7 +15,7 @@
 import type { PacketBuffer } from '../../buf/packet-buffer.js';
 import type { CommonParams } from '../types.js';
 import { patternBuffer, patternMismatches } from '../workloads/bulk-pattern.js';
-import { buildPair, cpuSplit, runUntilDone, tcpCounters, type CpuSplit } from './machine.js';
+import { buildPair, cpuSplit, runUntilDone, tcpCounters, type CpuSplit, openSocket } from './machine.js';
 
 export interface BulkSimSpec {
   flows: number;
@@ -25,6 +25,8 @@ export interface BulkSimSpec {
   mtu: number;
   /** Time before the measurement window of a time-bound run. */
   warmupNs: number;
+  /** Socket buffers (0 = automatic). */
+  bufBytes: number;
   /** Check every received byte against the pattern. */
   verify: boolean;
 }
@@ -55,8 +57,8 @@ const PORT = 5001;
 export function runBulkSim(p: CommonParams, spec: BulkSimSpec): BulkSimOutcome {
   // Buffers: a bandwidth-delay product at the link rate plus slack, within the TCP limits.
   const bdp = Math.ceil((p.linkRateBps / 8) * ((2 * p.delayNs) / 1e9));
-  const bufBytes = Math.min(16 * 1024 * 1024, Math.max(256 * 1024, 4 * bdp));
-  const pair = buildPair(p, { mtu: spec.mtu, bufBytes });
+  const bufBytes = spec.bufBytes > 0 ? Math.max(4096, spec.bufBytes) : Math.min(16 * 1024 * 1024, Math.max(256 * 1024, 4 * bdp));
+  const pair = buildPair(p, { mtu: spec.mtu, bufBytes, poolBytes: Math.max(16 * 1024 * 1024, 4 * bufBytes + 8 * 1024 * 1024) });
   const { client, server } = pair;
   const perFlow = Array.from({ length: spec.flows }, () => ({ sent: 0, received: 0, corrupt: 0 }));
   const zeroCopy = p.copy === 'zerocopy';
@@ -66,15 +68,15 @@ export function runBulkSim(p: CommonParams, spec: BulkSimSpec): BulkSimOutcome {
   let tLast = 0;
   let finished = 0;
 
-  server.host.spawn('acceptor', function* () {
+  server.spawn('acceptor', function* () {
     const s = server.sockets;
-    const lfd = s.socket();
+    const lfd = openSocket(server);
     if (server.core.bind(lfd, 0, PORT) !== 0 || server.core.listen(lfd, 64) !== 0) throw new Error('bulk: listen failed');
     for (let i = 0; i < spec.flows; i++) {
       const fd = yield* s.accept(lfd);
       if (fd < 0) throw new Error(`bulk: accept failed (${fd})`);
       const f = perFlow[i]!;
-      server.host.spawn(`receiver${i}`, function* () {
+      server.spawn(`receiver${i}`, function* () {
         const buf = new Uint8Array(Math.max(spec.chunkBytes, 64 * 1024));
         const views: PacketBuffer[] = [];
         for (;;) {
@@ -107,18 +109,16 @@ export function runBulkSim(p: CommonParams, spec: BulkSimSpec): BulkSimOutcome {
 
   for (let i = 0; i < spec.flows; i++) {
     const f = perFlow[i]!;
-    client.host.spawn(`sender${i}`, function* () {
+    client.spawn(`sender${i}`, function* () {
       const s = client.sockets;
-      const fd = s.socket();
-      const sock = client.core.get(fd) as unknown as { ep: { sendCopyMode: 'copy' | 'copyCsum' } };
-      sock.ep.sendCopyMode = p.copy === 'copy+csum' ? 'copyCsum' : 'copy';
-      const r = yield* s.connect(fd, server.address, PORT);
+      const fd = openSocket(client);
+      const r = yield* s.connect(fd, server.addr, PORT);
       if (r !== 0) throw new Error(`bulk: connect failed (${r})`);
       if (tFirst < 0) tFirst = pair.net.now();
-      let id = 0;
       while (spec.bytes === 0 || f.sent < spec.bytes) {
         const len = spec.bytes === 0 ? spec.chunkBytes : Math.min(spec.chunkBytes, spec.bytes - f.sent);
-        const n = yield* s.send(fd, pattern, f.sent & 255, len, zeroCopy ? id++ : -1);
+        // The pattern buffer is never modified, so a zerocopy send may reference it.
+        const n = yield* s.send(fd, pattern, f.sent & 255, len);
         if (n <= 0) return;
         f.sent += n;
       }

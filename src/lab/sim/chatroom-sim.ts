@@ -17,7 +17,7 @@ import { block, compute, Waitable } from '../../host/index.js';
 import { Distribution } from '../../host/stats.js';
 import { CHAT_MAGIC, ChatFramer, ChatServerLogic, ChatVerifier, encodeMessage, JOIN_MAGIC, type ChatShape, type ChatViolations } from '../workloads/chat-protocol.js';
 import type { CommonParams } from '../types.js';
-import { buildPair, cpuSplit, runUntilDone, spawnHogs, tcpCounters, type CpuSplit, type LabMachine } from './machine.js';
+import { buildPair, cpuSplit, runUntilDone, spawnHogs, tcpCounters, type CpuSplit, type LabMachine, openSocket } from './machine.js';
 
 export interface ChatSimSpec extends ChatShape {
   /** CPU-bound processes competing on the server host. */
@@ -70,17 +70,17 @@ export function runChatroomSim(p: CommonParams, spec: ChatSimSpec): ChatSimOutco
     to.ready.signal();
   });
   const perConnForwards = (spec.usersPerRoom - 1) * spec.msgsPerUser;
-  server.host.spawn('acceptor', function* () {
+  server.spawn('acceptor', function* () {
     const s = server.sockets;
-    const lfd = s.socket();
+    const lfd = openSocket(server);
     server.core.setsockopt(lfd, 'SOL_SOCKET', 'SO_REUSEADDR', 1);
     if (server.core.bind(lfd, 0, PORT) !== 0 || server.core.listen(lfd, 4096) !== 0) throw new Error('chat server: listen failed');
     for (let i = 0; i < users; i++) {
       const fd = yield* s.accept(lfd);
       if (fd < 0) throw new Error(`chat server: accept failed (${fd})`);
       const conn: ServerConn = { fd, queue: [], ready: new Waitable(`conn${fd}:q`), remaining: perConnForwards };
-      server.host.spawn(`s-reader${fd}`, serverReader(server, conn, logic, spec));
-      server.host.spawn(`s-writer${fd}`, serverWriter(server, conn));
+      server.spawn(`s-reader${fd}`, serverReader(server, conn, logic, spec));
+      server.spawn(`s-writer${fd}`, serverWriter(server, conn));
     }
   });
 
@@ -89,26 +89,28 @@ export function runChatroomSim(p: CommonParams, spec: ChatSimSpec): ChatSimOutco
     const room = Math.floor(u / spec.usersPerRoom);
     const connected = new Waitable(`user${u}:connected`);
     let fd = -1;
-    client.host.spawn(`c-writer${u}`, function* () {
+    client.spawn(`c-writer${u}`, function* () {
       const s = client.sockets;
-      fd = s.socket();
-      const r = yield* s.connect(fd, server.address, PORT);
+      fd = openSocket(client);
+      const r = yield* s.connect(fd, server.addr, PORT);
       if (r !== 0) throw new Error(`chat client ${u}: connect failed (${r})`);
       connected.set();
-      const msg = new Uint8Array(spec.msgBytes);
-      encodeMessage(msg, 0, spec.msgBytes, JOIN_MAGIC, room, u, 0, 0);
-      yield* s.send(fd, msg, 0, spec.msgBytes);
+      const join = new Uint8Array(spec.msgBytes);
+      encodeMessage(join, 0, spec.msgBytes, JOIN_MAGIC, room, u, 0, 0);
+      yield* s.send(fd, join, 0, spec.msgBytes);
       for (let k = 0; k < spec.msgsPerUser; k++) {
         if (spec.appNsPerMsg > 0) yield compute(spec.appNsPerMsg);
         const now = clock.now();
         if (t0 < 0) t0 = now;
-        encodeMessage(msg, 0, spec.msgBytes, CHAT_MAGIC, room, u, k, now);
-        const n = yield* s.send(fd, msg, 0, spec.msgBytes);
+        // A fresh buffer per message: with copy = zerocopy the stack references it until ACKed.
+        const m = new Uint8Array(spec.msgBytes);
+        encodeMessage(m, 0, spec.msgBytes, CHAT_MAGIC, room, u, k, now);
+        const n = yield* s.send(fd, m, 0, spec.msgBytes);
         if (n !== spec.msgBytes) throw new Error(`chat client ${u}: send failed (${n})`);
         sent++;
       }
     });
-    client.host.spawn(`c-reader${u}`, function* () {
+    client.spawn(`c-reader${u}`, function* () {
       yield block(connected);
       const s = client.sockets;
       const want = (spec.usersPerRoom - 1) * spec.msgsPerUser;

@@ -12,7 +12,7 @@
 import { compute } from '../../host/index.js';
 import { Distribution } from '../../host/stats.js';
 import type { CommonParams } from '../types.js';
-import { buildPair, cpuSplit, runUntilDone, spawnHogs, tcpCounters, type CpuSplit } from './machine.js';
+import { buildPair, cpuSplit, runUntilDone, spawnHogs, tcpCounters, type CpuSplit, openSocket } from './machine.js';
 
 export interface RrSimSpec {
   conns: number;
@@ -48,6 +48,8 @@ export function runRrSim(p: CommonParams, spec: RrSimSpec): RrSimOutcome {
   const clock = pair.net.clock;
   const latency = new Distribution('transactionLatency');
   const timeBound = spec.transactions === 0;
+  // With copy = zerocopy the stack references sent buffers until ACKed: send a fresh copy each time.
+  const zeroCopy = p.copy === 'zerocopy';
   const windowStart = timeBound ? spec.warmupNs : 0;
   const windowEnd = timeBound ? spec.warmupNs + p.durationNs : Infinity;
   let transactions = 0;
@@ -56,14 +58,14 @@ export function runRrSim(p: CommonParams, spec: RrSimSpec): RrSimOutcome {
   let tFirst = -1;
   let tLast = 0;
 
-  server.host.spawn('acceptor', function* () {
+  server.spawn('acceptor', function* () {
     const s = server.sockets;
-    const lfd = s.socket();
+    const lfd = openSocket(server);
     if (server.core.bind(lfd, 0, PORT) !== 0 || server.core.listen(lfd, 64) !== 0) throw new Error('rr: listen failed');
     for (let i = 0; i < spec.conns; i++) {
       const fd = yield* s.accept(lfd);
       if (fd < 0) throw new Error(`rr: accept failed (${fd})`);
-      server.host.spawn(`rr-server${i}`, function* () {
+      server.spawn(`rr-server${i}`, function* () {
         const req = new Uint8Array(spec.requestBytes);
         const resp = new Uint8Array(spec.responseBytes).fill(0x52);
         for (;;) {
@@ -74,7 +76,7 @@ export function runRrSim(p: CommonParams, spec: RrSimSpec): RrSimOutcome {
             got += n;
           }
           if (spec.serviceNs > 0) yield compute(spec.serviceNs);
-          const n = yield* s.send(fd, resp, 0, resp.length);
+          const n = yield* s.send(fd, zeroCopy ? resp.slice() : resp, 0, resp.length);
           if (n !== resp.length) return;
         }
       });
@@ -82,17 +84,17 @@ export function runRrSim(p: CommonParams, spec: RrSimSpec): RrSimOutcome {
   });
 
   for (let i = 0; i < spec.conns; i++) {
-    client.host.spawn(`rr-client${i}`, function* () {
+    client.spawn(`rr-client${i}`, function* () {
       const s = client.sockets;
-      const fd = s.socket();
-      const r = yield* s.connect(fd, server.address, PORT);
+      const fd = openSocket(client);
+      const r = yield* s.connect(fd, server.addr, PORT);
       if (r !== 0) throw new Error(`rr: connect failed (${r})`);
       const req = new Uint8Array(spec.requestBytes).fill(0x51);
       const resp = new Uint8Array(spec.responseBytes);
       for (let k = 0; timeBound || k < spec.transactions; k++) {
         const t = clock.now();
         if (tFirst < 0) tFirst = t;
-        const n = yield* s.send(fd, req, 0, req.length);
+        const n = yield* s.send(fd, zeroCopy ? req.slice() : req, 0, req.length);
         if (n !== req.length) break;
         let got = 0;
         while (got < spec.responseBytes) {

@@ -16,6 +16,7 @@ export const BULK_PARAMS: ParamDef[] = [
   { name: 'chunkBytes', type: 'size', default: 65536, min: 1, max: 16 * 1024 * 1024, description: 'bytes per write' },
   { name: 'mtu', type: 'int', default: 1500, min: 576, max: 65535, description: 'sim: link MTU (large values stand in for TSO/GRO super-segments)' },
   { name: 'warmupNs', type: 'duration', default: 5_000_000, description: 'sim: time before the measurement window (time-bound runs)' },
+  { name: 'bufBytes', type: 'size', default: 0, max: 16 * 1024 * 1024, description: 'sim: socket send/receive buffer (0 = 4 bandwidth-delay products, at least 256 KiB)' },
   { name: 'verify', type: 'string', default: 'off', choices: ['on', 'off'], description: 'check every received byte against the sent pattern' },
 ];
 
@@ -38,12 +39,12 @@ export interface BulkResult extends WorkloadResult {
 
 export async function runBulk(input: Partial<CommonParams> & Record<string, unknown> = {}, hooks: { onProgress?(m: string): void } = {}): Promise<BulkResult> {
   const all = resolveParams(input, BULK_PARAMS, 'bulk');
-  const p = all as unknown as CommonParams & { flows: number; bytes: number; chunkBytes: number; mtu: number; warmupNs: number; verify: 'on' | 'off' };
+  const p = all as unknown as CommonParams & { flows: number; bytes: number; chunkBytes: number; mtu: number; warmupNs: number; bufBytes: number; verify: 'on' | 'off' };
   const base = { workload: 'bulk' as const, transport: p.transport, params: all };
   const verify = p.verify === 'on';
   if (p.transport === 'sim') {
     hooks.onProgress?.(`bulk/sim: ${p.flows} flow(s), ${p.linkRateBps} bit/s, era ${p.era}, copy ${p.copy}, csum ${p.csum}`);
-    const r = runBulkSim(p, { flows: p.flows, bytes: p.bytes, chunkBytes: p.chunkBytes, mtu: p.mtu, warmupNs: p.warmupNs, verify });
+    const r = runBulkSim(p, { flows: p.flows, bytes: p.bytes, chunkBytes: p.chunkBytes, mtu: p.mtu, warmupNs: p.warmupNs, bufBytes: p.bufBytes, verify });
     const secs = r.windowNs / 1e9;
     return {
       ...base,
