@@ -35,10 +35,16 @@ export interface TcpConfig {
   readonly delackTimeout: Nanos;
   /** Delayed-ACK policy: 'rfc' (default) or 'off' (every data segment ACKed at once). */
   readonly delackPolicy: DelackPolicyName;
-  /** Offer/accept SACK-permitted (RFC 2018). Linux tcp_sack. Receiver-side SACK blocks only. */
+  /** Offer/accept SACK-permitted (RFC 2018). Linux tcp_sack. Receiver SACK blocks; sender recovery per sackRecovery. */
   readonly sack: boolean;
   /** Send D-SACK blocks for duplicate segments (RFC 2883). Linux tcp_dsack (we default off). */
   readonly dsack: boolean;
+  /**
+   * Sender-side SACK loss recovery (RFC 6675) on connections that negotiated SACK:
+   * SACK-based DupAcks, scoreboard, pipe, NextSeg. false = NewReno (RFC 6582) for
+   * every connection (connections without SACK always use NewReno).
+   */
+  readonly sackRecovery: boolean;
   /** RFC 7323 timestamps (and PAWS). Linux tcp_timestamps. */
   readonly timestamps: boolean;
   /** RFC 7323 window scaling. Linux tcp_window_scaling. */
@@ -120,6 +126,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   delackPolicy: 'rfc',
   sack: true,
   dsack: false,
+  sackRecovery: true,
   timestamps: true,
   windowScaling: true,
   ecn: false,
@@ -173,6 +180,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   delackPolicy: ['string'],
   sack: ['bool'],
   dsack: ['bool'],
+  sackRecovery: ['bool'],
   timestamps: ['bool'],
   windowScaling: ['bool'],
   ecn: ['bool'],

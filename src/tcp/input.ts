@@ -25,7 +25,7 @@ import type { TcpLayer } from './tcp-layer.js';
 import { ACK_NOW, eatenAckDelay } from './delack.js';
 import { childEstablished, listenInput } from './listen.js';
 import { rcvWindow, sendAck, sendChallengeAck, sendResetFor, sendSyn, tcpOutput, TS_OPTION_SPACE, tsNow } from './output.js';
-import { isDuplicateAck, onDuplicateAck, onNewAck, rttSampleFor } from './recovery.js';
+import { isDuplicateAck, onDuplicateAck, onNewAck, rttSampleFor, sackRecoveryOn, updateScoreboard } from './recovery.js';
 import { armDelayedAck, armFinWait2, armKeepalive, onAckAdvanced, startTimeWait, updateSendTimers } from './timers.js';
 import { MAX_WSCALE } from './config.js';
 
@@ -448,7 +448,10 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
     sendAck(tcb);
     return;
   }
-  const dup = isDuplicateAck(tcb, ack, dataLen, syn || fin, scaledWnd);
+  // RFC 6675 §5: every ACK's SACK information goes into the scoreboard first (Update()); with
+  // SACK recovery a DupAck is an ACK that SACKs new data (§2) — even if it changes the window
+  // or moves SND.UNA. Otherwise RFC 5681 §2's definition.
+  const dup = sackRecoveryOn(tcb) ? updateScoreboard(tcb, seg, ack) > 0 : isDuplicateAck(tcb, ack, dataLen, syn || fin, scaledWnd);
   const unaBefore = tcb.sndUna;
   if (seqLt(unaBefore, ack)) {
     ackAdvanced(tcb, ack, seg, now);

@@ -61,6 +61,16 @@ export class TcpMib {
   TCPSynRetrans = 0;
   /** Times NewReno fast recovery was entered. */
   TCPRenoRecovery = 0;
+  /** Times RFC 6675 SACK-based loss recovery was entered. */
+  TCPSackRecovery = 0;
+  /** SACK blocks ignored as invalid (outside SND.UNA..SND.MAX, empty, or D-SACK below SND.UNA). */
+  TCPSACKDiscard = 0;
+  /** RFC 6675 NextSeg rule (4) rescue retransmissions. */
+  TCPSackRescue = 0; // (zerostack)
+  /** RTOs that cleared a non-empty SACK scoreboard (RFC 2018 §8: the receiver may have reneged). */
+  TCPSackScoreboardResets = 0; // (zerostack)
+  /** ACK TSecr samples refused because they predate the first retransmission after an RTO. */
+  TCPRttStaleTsecr = 0; // (zerostack)
   /** Challenge ACKs sent (RFC 5961). */
   TCPChallengeACK = 0;
   /** SYNs in a synchronized state answered with a challenge ACK (RFC 5961 §4). */

@@ -27,7 +27,7 @@ import { combineSums } from '../wire/checksum.js';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
 import { TcpErrno, TcpState, type Tcb } from './tcb.js';
 import type { TcpLayer } from './tcp-layer.js';
-import { sendWindowLimit } from './recovery.js';
+import { congestionFlight, sackRecoveryOn, sackRecoveryOutput, sendWindowLimit } from './recovery.js';
 import { onSegmentSent, scheduleRetry, updateSendTimers } from './timers.js';
 
 /** Bytes the timestamps option takes on a non-SYN segment (NOP NOP TS, RFC 7323 Appendix A). */
@@ -148,7 +148,8 @@ export function tcpOutput(tcb: Tcb): number {
   const state = tcb.state;
   if (state === TcpState.CLOSED || state === TcpState.LISTEN || state === TcpState.SYN_SENT) return 0;
   let sent = 0;
-  if (canSendData(state)) sent = sendData(tcb);
+  // RFC 6675 §5 step (C): during SACK recovery NextSeg() decides (retransmissions before new data).
+  if (canSendData(state)) sent = tcb.inRecovery && sackRecoveryOn(tcb) ? sackRecoveryOutput(tcb) : sendData(tcb);
   if (sent === 0 && tcb.ackNow) sendAck(tcb);
   updateSendTimers(tcb);
   return sent;
@@ -169,7 +170,12 @@ export const HoldReason = {
   NOBUF: 5,
 } as const;
 
-function sendData(tcb: Tcb): number {
+/**
+ * New data, or go-back-N retransmission after an RTO, as far as the windows allow:
+ * the peer's window bounds SND.NXT − SND.UNA, the congestion window bounds the
+ * data in the network (recovery.ts congestionFlight: RFC 6675 pipe with SACK).
+ */
+export function sendData(tcb: Tcb): number {
   let sent = 0;
   tcb.holdReason = HoldReason.EMPTY;
   if (tcb.sndMax === tcb.sndUna && tcb.lastDataSent > 0 && tcb.sendBuf.length > 0) {
@@ -178,25 +184,38 @@ function sendData(tcb: Tcb): number {
     const rto = tcb.rtt.rto();
     if (now - tcb.lastDataSent > rto) tcb.cc.onIdle(now - tcb.lastDataSent, rto, now);
   }
+  const sb = tcb.scoreboard;
   for (;;) {
+    // RFC 6675 §5.1: go-back-N after an RTO skips what the peer SACKed since (the scoreboard was cleared at the RTO).
+    if (!sb.isEmpty() && seqLt(tcb.sndNxt, tcb.sndMax)) {
+      const k = sb.indexContaining(tcb.sndNxt);
+      if (k >= 0) tcb.sndNxt = sb.right(k);
+    }
     const bufLen = tcb.sendBuf.length;
     const nxtOff = seqDiff(tcb.sndNxt, tcb.sndBufSeq);
     let avail = bufLen - nxtOff;
     if (avail < 0) avail = 0;
     const flight = seqDiff(tcb.sndNxt, tcb.sndUna);
-    const limit = sendWindowLimit(tcb);
-    const wndLimit = tcb.sndWnd;
-    const right = wndLimit < limit ? wndLimit : limit;
-    let usable = right - flight;
+    const wndRoom = tcb.sndWnd - flight;
+    const cwndRoom = sendWindowLimit(tcb) - congestionFlight(tcb);
+    let usable = wndRoom < cwndRoom ? wndRoom : cwndRoom;
     if (usable < 0) usable = 0;
     const retrans = seqLt(tcb.sndNxt, tcb.sndMax);
     const room = dataRoom(tcb);
     let len = avail;
     if (len > room) len = room;
+    if (retrans && !sb.isEmpty()) {
+      // …and stops short of the next SACKed interval.
+      const k = sb.indexAbove(tcb.sndNxt);
+      if (k >= 0) {
+        const gap = seqDiff(sb.left(k), tcb.sndNxt);
+        if (len > gap) len = gap;
+      }
+    }
     let heldBy: number = HoldReason.NONE;
     if (len > usable) {
       len = usable;
-      heldBy = wndLimit - flight <= usable ? HoldReason.WINDOW : HoldReason.CWND;
+      heldBy = wndRoom <= cwndRoom ? HoldReason.WINDOW : HoldReason.CWND;
     }
     // FIN goes with the segment that sends the last queued byte (or alone), once per
     // pass over its sequence number (FreeBSD: FIN is not limited by the window).
@@ -242,6 +261,11 @@ function sendData(tcb: Tcb): number {
     if (fin) break;
   }
   return sent;
+}
+
+/** dataRoom for recovery.ts: the data bytes of a segment sent now. */
+export function dataRoomFor(tcb: Tcb): number {
+  return dataRoom(tcb);
 }
 
 /**
@@ -519,6 +543,35 @@ export function retransmitHead(tcb: Tcb): boolean {
   if (len > 0 && offset + len === bufLen) flags |= TcpFlag.PSH;
   tcb.rttTiming = false; // Karn
   return transmitData(tcb, tcb.sndUna, len, flags, true);
+}
+
+/**
+ * Retransmit from `seq` (SND.UNA ≤ seq < SND.MAX) at most `maxSeq` sequence
+ * numbers, one segment (RFC 6675 NextSeg): data up to the segment room, plus the
+ * FIN when the range reaches it. Does not move SND.NXT. Returns the sequence
+ * numbers covered (0 when nothing left: nothing to send or no buffer).
+ */
+export function retransmitRange(tcb: Tcb, seq: number, maxSeq: number): number {
+  if (!canSendData(tcb.state) || maxSeq <= 0) return 0;
+  const bufLen = tcb.sendBuf.length;
+  const offset = seqDiff(seq, tcb.sndBufSeq);
+  if (offset < 0) return 0;
+  let len = bufLen - offset;
+  const room = dataRoom(tcb);
+  if (len > room) len = room;
+  if (len > maxSeq) len = maxSeq;
+  const outstanding = seqDiff(tcb.sndMax, seq);
+  if (len > outstanding) len = outstanding;
+  if (len < 0) len = 0;
+  const fin =
+    tcb.finSent && offset + len === bufLen && len < maxSeq && seqLe(seqAdd(seq, len), tcb.finSeq) && seqLt(tcb.finSeq, tcb.sndMax);
+  if (len === 0 && !fin) return 0;
+  let flags = TcpFlag.ACK;
+  if (fin) flags |= TcpFlag.FIN;
+  if (len > 0 && offset + len === bufLen) flags |= TcpFlag.PSH;
+  tcb.rttTiming = false; // Karn (RFC 6298 §3)
+  if (!transmitData(tcb, seq, len, flags, true)) return 0;
+  return len + (fin ? 1 : 0);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { SendBuffer } from './send-buffer.js';
 import type { RecvBuffer } from './recv-buffer.js';
 import type { ReassemblyQueue } from './reassembly.js';
 import type { SackBlocks } from './sack.js';
+import { SackScoreboard } from './scoreboard.js';
 import type { DelayedAckPolicy } from './delack.js';
 import type { EndpointOptions } from './config.js';
 import type { Listener } from './listen.js';
@@ -257,6 +258,18 @@ export class Tcb {
   recover = 0;
   /** First partial ACK of this recovery seen (RFC 6582 §3.2 step 5: reset the timer only for it). */
   partialAckSeen = false;
+  /**
+   * RFC 6675 sender scoreboard: octets above SND.UNA the peer SACKed. Filled only when
+   * SACK recovery is in use (recovery.ts sackRecoveryOn); cleared on RTO (RFC 2018 §8).
+   */
+  readonly scoreboard = new SackScoreboard();
+  /** RFC 6675 HighRxt, held as one past the highest octet retransmitted in this recovery. Invariant: ≤ SND.MAX. */
+  highRxt = 0;
+  /** RFC 6675 RescueRxt (one past): the rescue retransmission (NextSeg rule 4) happened for the data below it. */
+  rescueRxt = 0;
+  /** Timestamp clock (ms) of the first retransmission after the last RTO; TSecr older than it gives no sample (rtt rules). */
+  tsRtoStamp = 0;
+  tsRtoStampValid = false;
   /** Karn (RFC 6298 §3): a segment is being timed (no timestamps); sequence and send time. */
   rttTiming = false;
   rttSeq = 0;
