@@ -51,6 +51,7 @@ import { randomBytes } from 'node:crypto';
 import { TcpLayer } from './tcp/tcp-layer.js';
 import type { TcpConfig } from './tcp/config.js';
 import { createNet, type NetModule } from './api/net/index.js';
+import { Dgram } from './api/dgram/index.js';
 
 export interface StackOptions {
   clock: Clock;
@@ -99,6 +100,7 @@ export class Stack {
   private readonly ctx: IpContext;
   private readonly sockets = new Set<UdpSocket>();
   private netModule: NetModule | null = null;
+  private dgramModule: Dgram | null = null;
   private closed = false;
 
   constructor(options: StackOptions) {
@@ -176,6 +178,12 @@ export class Stack {
   get net(): NetModule {
     if (this.netModule === null) this.netModule = createNet(this);
     return this.netModule;
+  }
+
+  /** A node:dgram-compatible module bound to this stack (src/api/dgram, udp4): `stack.dgram.createSocket('udp4')`. Built on first use. */
+  get dgram(): Dgram {
+    if (this.dgramModule === null) this.dgramModule = new Dgram(this);
+    return this.dgramModule;
   }
 
   /** The interfaces, in the order they were added. */
