@@ -11,3 +11,4 @@ export { Network } from './sim/network.js';
 export { Stack, getDefaultPool } from './stack.js';
 export { TcpLayer } from './tcp/tcp-layer.js';
 export * from './socket/index.js';
+export { Dgram, Socket as DgramSocket, type SocketOptions as DgramSocketOptions, type SendCallback as DgramSendCallback } from './api/dgram/index.js';
