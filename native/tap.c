@@ -9,7 +9,11 @@
  * know anything about packets. Buffer ownership stays in JS (src/link/tap.ts).
  *
  * JS API (see src/link/native-loader.ts for the TypeScript view):
- *   open(name) -> { fd, name }                 throws Error{code,errno,syscall,path}
+ *   open(name[, vnetHdr]) -> { fd, name }      throws Error{code,errno,syscall,path}
+ *       vnetHdr: IFF_VNET_HDR — every frame read or written is preceded by a
+ *       10-byte struct virtio_net_hdr (checksum and GSO metadata).
+ *   setOffload(fd, flags)                      TUNSETOFFLOAD (TUN_F_CSUM 1, TUN_F_TSO4 2):
+ *       what the kernel may hand us (partial checksums, TCP segments > MTU)
  *   setMtu(name, mtu) / setUp(name)            SIOCSIFMTU / SIOCSIFFLAGS
  *   getMac(name) -> Uint8Array(6)              SIOCGIFHWADDR
  *   readBatch(fd, mem, offsets, caps, lens, n) -> frames read (>= 0) or -errno
@@ -17,6 +21,8 @@
  *       offsets[i]+caps[i]) and its length stored in lens[i]; stops at EAGAIN.
  *   writev(fd, n, a0, o0, l0, a1, o1, l1, ...) -> bytes written or -errno
  *       a_k: TypedArray or ArrayBuffer; piece k is a_k[o_k .. o_k+l_k).
+ *   writevPool(fd, mem, offsets, lens, n) -> bytes written or -errno
+ *       piece i is mem[offsets[i] .. +lens[i]) (Int32Arrays; no argument list per call).
  *   poll(fd, callback) -> handle   callback() runs on the loop when fd is readable
  *   pollStop(handle)               stops and frees the uv_poll (idempotent)
  *   close(fd)
@@ -36,7 +42,8 @@
 #include <node_api.h>
 #include <uv.h>
 
-#define MAX_IOV 8
+/* A coalesced TCP super-segment: vnet header + first frame's headers + up to ~45 payload pieces. */
+#define MAX_IOV 64
 #define MAX_ARGS (2 + 3 * MAX_IOV)
 
 #define CHECK(call)                                                                                                    \
@@ -142,19 +149,39 @@ static int get_i32array(napi_env env, napi_value v, int32_t **data, size_t *n) {
 }
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+  napi_value argv[2];
+  size_t argc = 2;
   char name[IFNAMSIZ];
-  if (get_args(env, info, 1, argv) || get_name(env, argv[0], name)) return NULL;
+  bool vnet = false;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "zerostack_tap: open(name[, vnetHdr])");
+    return NULL;
+  }
+  if (get_name(env, argv[0], name)) return NULL;
+  if (argc > 1) {
+    napi_valuetype t;
+    CHECK(napi_typeof(env, argv[1], &t));
+    if (t == napi_boolean) CHECK(napi_get_value_bool(env, argv[1], &vnet));
+  }
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "open", "/dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+  ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, strlen(name));
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "ioctl(TUNSETIFF)", "/dev/net/tun");
+  }
+  if (vnet) {
+    int sz = 10; /* struct virtio_net_hdr, without num_buffers */
+    if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "ioctl(TUNSETVNETHDRSZ)", name);
+    }
   }
   napi_value res, v;
   CHECK(napi_create_object(env, &res));
@@ -282,7 +309,7 @@ static napi_value js_writev(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_int32(env, argv[0], &fd));
   CHECK(napi_get_value_int32(env, argv[1], &n));
   if (n < 1 || n > MAX_IOV || argc < (size_t)(2 + 3 * n)) {
-    napi_throw_range_error(env, NULL, "zerostack_tap: writev takes 1..8 pieces of (array, offset, length)");
+    napi_throw_range_error(env, NULL, "zerostack_tap: writev takes 1..64 pieces of (array, offset, length)");
     return NULL;
   }
   struct iovec iov[MAX_IOV];
@@ -306,6 +333,54 @@ static napi_value js_writev(napi_env env, napi_callback_info info) {
   napi_value res;
   CHECK(napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &res));
   return res;
+}
+
+/*
+ * writevPool(fd, mem, offsets, lens, n): one frame from n (1..MAX_IOV) pieces
+ * mem[offsets[i] .. +lens[i]) of one memory (the packet pool): no per-call
+ * argument arrays, for the coalesced super-segments of the offload path.
+ */
+static napi_value js_writev_pool(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t fd, n;
+  uint8_t *mem;
+  size_t memLen, nOff, nLen;
+  int32_t *offs, *lens;
+  if (get_args(env, info, 5, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (get_bytes(env, argv[1], &mem, &memLen) || get_i32array(env, argv[2], &offs, &nOff) || get_i32array(env, argv[3], &lens, &nLen))
+    return NULL;
+  CHECK(napi_get_value_int32(env, argv[4], &n));
+  if (n < 1 || n > MAX_IOV || (size_t)n > nOff || (size_t)n > nLen) {
+    napi_throw_range_error(env, NULL, "zerostack_tap: writevPool takes 1..64 pieces within the descriptor arrays");
+    return NULL;
+  }
+  struct iovec iov[MAX_IOV];
+  for (int32_t i = 0; i < n; i++) {
+    if (offs[i] < 0 || lens[i] < 0 || (size_t)offs[i] + (size_t)lens[i] > memLen) {
+      napi_throw_range_error(env, NULL, "zerostack_tap: writevPool piece outside the memory");
+      return NULL;
+    }
+    iov[i].iov_base = mem + offs[i];
+    iov[i].iov_len = (size_t)lens[i];
+  }
+  ssize_t r;
+  do r = writev(fd, iov, n);
+  while (r < 0 && errno == EINTR);
+  napi_value res;
+  CHECK(napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &res));
+  return res;
+}
+
+/* setOffload(fd, flags): TUNSETOFFLOAD — which offloads the kernel may use on frames it hands us. */
+static napi_value js_set_offload(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd, flags;
+  if (get_args(env, info, 2, argv)) return NULL;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  CHECK(napi_get_value_int32(env, argv[1], &flags));
+  if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(uint32_t)flags) < 0) return throw_errno(env, errno, "ioctl(TUNSETOFFLOAD)", "/dev/net/tun");
+  return NULL;
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
@@ -418,10 +493,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setMtu", NULL, js_set_mtu, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setOffload", NULL, js_set_offload, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setUp", NULL, js_set_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getMac", NULL, js_get_mac, NULL, NULL, NULL, napi_enumerable, NULL},
       {"readBatch", NULL, js_read_batch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"writev", NULL, js_writev, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"writevPool", NULL, js_writev_pool, NULL, NULL, NULL, napi_enumerable, NULL},
       {"poll", NULL, js_poll, NULL, NULL, NULL, napi_enumerable, NULL},
       {"pollStop", NULL, js_poll_stop, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -13,9 +13,17 @@ import { fileURLToPath } from 'node:url';
 
 /** The addon's functions (native/tap.c). Errors thrown carry Node's code/errno/syscall/path shape. */
 export interface TapAddon {
-  /** Open (creating if needed) TAP device `name` with IFF_TAP|IFF_NO_PI; the fd is non-blocking. */
-  open(name: string): { fd: number; name: string };
+  /**
+   * Open (creating if needed) TAP device `name` with IFF_TAP|IFF_NO_PI; the fd is
+   * non-blocking. With `vnetHdr`, also IFF_VNET_HDR: every frame read or written
+   * starts with a 10-byte struct virtio_net_hdr.
+   */
+  open(name: string, vnetHdr?: boolean): { fd: number; name: string };
   setMtu(name: string, mtu: number): void;
+  /** TUNSETOFFLOAD: which offloads (TUN_F_CSUM 1, TUN_F_TSO4 2) the kernel may use on frames it gives us. */
+  setOffload?(fd: number, flags: number): void;
+  /** writev one frame from n (1..64) pieces mem[offsets[i] .. +lens[i]); bytes written or -errno. */
+  writevPool?(fd: number, mem: ArrayBufferLike | Uint8Array, offsets: Int32Array, lens: Int32Array, n: number): number;
   /** Set IFF_UP on the device. */
   setUp(name: string): void;
   /** The kernel side's MAC address of the device. */
@@ -26,7 +34,7 @@ export interface TapAddon {
    * first read failed with something other than EAGAIN.
    */
   readBatch(fd: number, mem: ArrayBufferLike | Uint8Array, offsets: Int32Array, caps: Int32Array, lens: Int32Array, n: number): number;
-  /** writev one frame from n (1..8) pieces (array, offset, length)...; returns bytes written or -errno. */
+  /** writev one frame from n (1..64) pieces (array, offset, length)...; returns bytes written or -errno. */
   writev(fd: number, n: number, ...pieces: (Uint8Array | number)[]): number;
   /** Call `onReadable(status)` on the event loop whenever fd is readable (uv_poll). */
   poll(fd: number, onReadable: (status: number) => void): object;

@@ -28,17 +28,36 @@
  * defaults to false, so the stack computes checksums; with `txChecksumOffload:
  * true` this driver plays the device and completes PARTIAL checksums in software
  * (not accounted as stack work, as for offload hardware).
+ *
+ * Offload (`offload: true`, IFF_VNET_HDR; see tap-offload.ts). Every frame
+ * carries a virtio_net_hdr. Transmit: PARTIAL checksums go to the kernel as
+ * NEEDS_CSUM (nobody computes them for local delivery), and consecutive TCP
+ * segments of one flow sent in one event-loop turn are written as one TSO
+ * super-segment (up to 64 KiB, one syscall; flushed by clock.defer, by a
+ * segment that does not continue it, or at once after a PSH/short segment).
+ * Receive: TUNSETOFFLOAD(CSUM|TSO4) lets the kernel hand us TCP segments up
+ * to 64 KiB (it skips segmenting them) with checksums marked NEEDS_CSUM or
+ * DATA_VALID — delivered as CSUM_UNNECESSARY, as virtio-net does.
  */
 import { randomBytes } from 'node:crypto';
-import { CSUM_NONE, CSUM_PARTIAL, type PacketBuffer } from '../buf/packet-buffer.js';
+import { CSUM_NONE, CSUM_PARTIAL, CSUM_UNNECESSARY, type PacketBuffer } from '../buf/packet-buffer.js';
 import type { PacketPool } from '../buf/pool.js';
 import type { Clock } from '../time/clock.js';
 import { ETHERNET_HEADER_LEN } from '../wire/ethernet.js';
-import { loadTapAddon, type TapAddon } from './native-loader.js';
+import { loadTapAddon, NativeAddonError, type TapAddon } from './native-loader.js';
 import { emptyNicStats, type Nic, type NicCapabilities, type NicReceiveHandler, type NicStats } from './nic.js';
 import { copyChain } from './sim/port.js';
 import { completePartialChecksum } from './sim/offload.js';
 import { admitFrame } from './tx-admit.js';
+import {
+  SegmentCoalescer,
+  TUN_F_CSUM,
+  TUN_F_TSO4,
+  VIRTIO_NET_HDR_F_DATA_VALID,
+  VIRTIO_NET_HDR_F_NEEDS_CSUM,
+  VNET_HDR_LEN,
+  writeFrameVnetHeader,
+} from './tap-offload.js';
 
 export interface TapNicOptions {
   /** Device name (1..15 characters), created if it does not exist (needs CAP_NET_ADMIN). */
@@ -59,6 +78,12 @@ export interface TapNicOptions {
   rxBatch?: number;
   /** Accept CSUM_PARTIAL frames and complete them in software (default false). */
   txChecksumOffload?: boolean;
+  /**
+   * IFF_VNET_HDR offloads (default false): checksums left to the kernel both
+   * ways, TCP segments coalesced into TSO writes, GSO segments up to 64 KiB
+   * received. Implies txChecksumOffload.
+   */
+  offload?: boolean;
   /** The addon (default: loadTapAddon()); injectable for tests. */
   addon?: TapAddon;
 }
@@ -68,6 +93,12 @@ const DEFAULT_RX_BATCH = 64;
 /** Batches read per readiness callback before yielding to the event loop. */
 const RX_BATCHES_PER_WAKEUP = 4;
 const EAGAIN = 11;
+/** Largest frame the kernel hands us with TSO4 on: an IPv4 packet of 64 KiB in an Ethernet frame. */
+const MAX_GSO_FRAME = ETHERNET_HEADER_LEN + 0xffff;
+
+function flushDeferred(nic: TapNic): void {
+  nic.flushCoalesced();
+}
 
 /** A random unicast, locally administered MAC (IEEE 802: bit 1 of octet 0 set, bit 0 clear). */
 export function randomLocalMac(): Uint8Array {
@@ -118,6 +149,15 @@ export class TapNic implements Nic {
   private readonly lens: Int32Array;
   private readonly discard: PacketBuffer;
   private readonly batch: PacketBuffer[] = [];
+  /** IFF_VNET_HDR on. */
+  private readonly vnet: boolean;
+  /** Largest read (vnet header included) accepted as a frame. */
+  private readonly maxRead: number;
+  private readonly coalescer: SegmentCoalescer | null = null;
+  /** Pool scratch for the transmit vnet header (absolute offset), -1 without offload. */
+  private readonly vhdr: PacketBuffer | null = null;
+  private vhdrOff = -1;
+  private flushArmed = false;
   private readonly onReadable = (): void => this.readReady();
 
   constructor(opts: TapNicOptions) {
@@ -129,14 +169,26 @@ export class TapNic implements Nic {
     this.mac = opts.mac !== undefined ? Uint8Array.from(opts.mac) : randomLocalMac();
     this.maxFrame = this.mtu + ETHERNET_HEADER_LEN;
     this.rxBatch = opts.rxBatch ?? DEFAULT_RX_BATCH;
+    this.vnet = opts.offload ?? false;
+    this.maxRead = this.vnet ? VNET_HDR_LEN + MAX_GSO_FRAME : this.maxFrame;
     this.capabilities = Object.freeze({
-      rxChecksum: 'none',
-      txChecksumOffload: opts.txChecksumOffload ?? false,
+      rxChecksum: this.vnet ? 'unnecessary' : 'none',
+      txChecksumOffload: this.vnet || (opts.txChecksumOffload ?? false),
       maxFrameSize: this.maxFrame,
     });
+    if (this.vnet) {
+      if (typeof this.addon.setOffload !== 'function' || typeof this.addon.writevPool !== 'function') {
+        throw new NativeAddonError('TapNic option "offload" needs a newer TAP addon: run `npm run build:native`');
+      }
+      const h = this.pool.alloc(16, 0);
+      if (h === null) throw new RangeError('TapNic: the pool has no buffer for the vnet header');
+      this.vhdr = h;
+      this.vhdrOff = h.append(VNET_HDR_LEN);
+      this.coalescer = new SegmentCoalescer(this.pool.bytes);
+    }
 
-    // One extra byte of capacity so that a frame longer than maxFrame is seen as such, not truncated to fit.
-    const discard = this.pool.alloc(this.maxFrame + 1, 0);
+    // One extra byte of capacity so that a frame longer than maxRead is seen as such, not truncated to fit.
+    const discard = this.pool.alloc(this.maxRead + 1, 0);
     if (discard === null) throw new RangeError(`TapNic: the pool has no buffer for a ${this.maxFrame}-byte frame`);
     this.discard = discard;
     this.ring = new Array<PacketBuffer | null>(this.rxBatch).fill(null);
@@ -147,7 +199,7 @@ export class TapNic implements Nic {
 
     let opened: { fd: number; name: string };
     try {
-      opened = this.addon.open(opts.name);
+      opened = this.vnet ? this.addon.open(opts.name, true) : this.addon.open(opts.name);
     } catch (err) {
       this.releaseRing();
       throw err;
@@ -155,6 +207,7 @@ export class TapNic implements Nic {
     this.name = opened.name;
     this.fd = opened.fd;
     try {
+      if (this.vnet) this.addon.setOffload!(this.fd, TUN_F_CSUM | TUN_F_TSO4);
       if (opts.setDeviceMtu ?? true) this.addon.setMtu(this.name, this.mtu);
       if (opts.up ?? true) this.addon.setUp(this.name);
       this.deviceMac = this.addon.getMac(this.name);
@@ -179,6 +232,7 @@ export class TapNic implements Nic {
     const drops = this.stats.drops;
     const len = admitFrame(frame, this.stats, this.capabilities, !this.isClosed);
     if (len < 0) return false;
+    if (this.vnet) return this.transmitVnet(frame, len);
     let r: number;
     if (frame.csumState === CSUM_PARTIAL) {
       r = this.writeLinear(frame, len, true);
@@ -202,6 +256,7 @@ export class TapNic implements Nic {
 
   close(): void {
     if (this.isClosed) return;
+    this.flushCoalesced();
     this.isClosed = true;
     this.handler = null;
     if (this.pollHandle !== null) this.addon.pollStop(this.pollHandle);
@@ -209,6 +264,83 @@ export class TapNic implements Nic {
     this.addon.close(this.fd);
     this.fd = -1;
     this.releaseRing();
+    this.vhdr?.release();
+  }
+
+  /** Write the held TSO super-segment now (also run from clock.defer). */
+  flushCoalesced(): void {
+    this.flushArmed = false;
+    const co = this.coalescer;
+    if (co === null || co.count === 0) return;
+    co.seal(this.vhdrOff);
+    const r = this.addon.writevPool!(this.fd, this.pool.bytes, co.offsets, co.lengths, co.pieces);
+    const bytes = co.frameBytes;
+    const n = co.release();
+    if (r < 0) {
+      if (r === -EAGAIN) this.stats.drops.queueFull += n;
+      else this.stats.drops.down += n;
+      return;
+    }
+    this.stats.txFrames += n;
+    this.stats.txBytes += bytes;
+  }
+
+  // --- transmit with IFF_VNET_HDR ---
+
+  private transmitVnet(frame: PacketBuffer, len: number): boolean {
+    const co = this.coalescer!;
+    if (co.add(frame, len) || (co.count > 0 && (this.flushCoalesced(), co.add(frame, len)))) {
+      if (co.count > 1 && (co.full || co.payloadBytes > 0xffff - 2 * this.mtu)) this.flushCoalesced();
+      else if (!this.flushArmed) {
+        this.flushArmed = true;
+        this.clock.defer(flushDeferred, this);
+      }
+      return true;
+    }
+    // Not a TCP data segment (or not in pool memory): after what is held, on its own.
+    this.flushCoalesced();
+    const r = this.writeVnetSingle(frame, len);
+    frame.release();
+    if (r < 0) {
+      if (r === -EAGAIN) this.stats.drops.queueFull++;
+      else this.stats.drops.down++;
+      return false;
+    }
+    this.stats.txFrames++;
+    this.stats.txBytes += len;
+    return true;
+  }
+
+  /** One frame behind its vnet header: pieces in place when the chain is pool memory, else one copy. */
+  private writeVnetSingle(frame: PacketBuffer, len: number): number {
+    const bytes = this.pool.bytes;
+    writeFrameVnetHeader(bytes, this.vhdrOff, frame);
+    const co = this.coalescer!;
+    const offs = co.offsets;
+    const lens = co.lengths;
+    offs[0] = this.vhdrOff;
+    lens[0] = VNET_HDR_LEN;
+    let n = 1;
+    for (let b: PacketBuffer | null = frame; b !== null && n < offs.length; b = b.next) {
+      if (b.bytes !== bytes) {
+        n = -1;
+        break;
+      }
+      offs[n] = b.head;
+      lens[n++] = b.length;
+    }
+    if (n > 0 && n < offs.length) return this.addon.writevPool!(this.fd, bytes, offs, lens, n);
+    const tmp = this.pool.alloc(len + VNET_HDR_LEN, 0);
+    if (tmp === null) {
+      this.stats.drops.noBuffer++;
+      return -EAGAIN;
+    }
+    const off = tmp.append(len + VNET_HDR_LEN);
+    writeFrameVnetHeader(tmp.bytes, off, frame);
+    copyChain(frame, tmp.bytes, off + VNET_HDR_LEN);
+    const r = this.addon.writev(this.fd, 1, tmp.bytes, off, len + VNET_HDR_LEN);
+    tmp.release();
+    return r;
   }
 
   // --- transmit ---
@@ -277,6 +409,7 @@ export class TapNic implements Nic {
     const now = this.clock.now();
     const batch = this.batch;
     let k = 0;
+    const vnet = this.vnet ? VNET_HDR_LEN : 0;
     for (let i = 0; i < got; i++) {
       const len = this.lens[i]!;
       const buf = this.ring[i];
@@ -284,17 +417,20 @@ export class TapNic implements Nic {
         drops.noBuffer++; // read into the discard buffer
         continue;
       }
-      if (len > this.maxFrame) {
+      if (len > this.maxRead) {
         drops.tooBig++; // the buffer stays in its slot, unused
         continue;
       }
-      if (len < ETHERNET_HEADER_LEN) {
+      if (len < vnet + ETHERNET_HEADER_LEN) {
         drops.malformed++;
         continue;
       }
+      const vflags = vnet > 0 ? buf.bytes[buf.tail]! : 0;
       buf.append(len);
+      if (vnet > 0) buf.trimFront(vnet);
       buf.timestamp = now;
-      buf.csumState = CSUM_NONE;
+      // NEEDS_CSUM: the kernel left the checksum partial (in-memory data, nothing to verify); DATA_VALID: it verified.
+      buf.csumState = (vflags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0 ? CSUM_UNNECESSARY : CSUM_NONE;
       buf.csumValue = 0;
       this.ring[i] = null;
       batch[k++] = buf;
@@ -314,7 +450,7 @@ export class TapNic implements Nic {
   }
 
   private refill(i: number): void {
-    const buf = this.pool.alloc(this.maxFrame + 1);
+    const buf = this.pool.alloc(this.maxRead + 1);
     this.ring[i] = buf;
     const target = buf ?? this.discard;
     this.offsets[i] = target.tail; // absolute index into pool.bytes, which readBatch gets

@@ -147,7 +147,7 @@ function mibps(bytes: number, ms: number): string {
 
 describe.skipIf(reason !== null)('kernel applications ↔ zerostack over TAP (curl, HTTP, bulk, Node-style errors)', () => {
   let lossy: LossyNic;
-  const peer = new KernelPeer({ index: 2, wrap: (tap) => (lossy = new LossyNic(tap)) });
+  const peer = new KernelPeer({ index: 2, offload: true, wrap: (tap) => (lossy = new LossyNic(tap)) });
   let core: SocketCore;
   let http: { service: TcpService; server: import('node:http').Server };
   const dir = reason === null ? mkdtempSync(join(tmpdir(), 'zs-apps-')) : '';

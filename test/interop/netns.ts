@@ -61,6 +61,8 @@ export interface KernelPeerOptions {
   wrap?: (tap: TapNic, clock: RealClock) => Nic;
   /** TCP settings merged over the defaults below (4 MiB buffers). */
   tcp?: Record<string, unknown>;
+  /** TapNic offload (IFF_VNET_HDR: checksum offload, TSO writes, GSO reads). */
+  offload?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export class KernelPeer {
   setup(): void {
     run('ip', ['netns', 'del', this.ns]); // a leftover of a crashed run with the same pid
     must('ip', ['netns', 'add', this.ns]);
-    const tap = new TapNic({ name: this.dev, pool: this.pool, clock: this.clock, mtu: this.opts.mtu ?? 1500 });
+    const tap = new TapNic({ name: this.dev, pool: this.pool, clock: this.clock, mtu: this.opts.mtu ?? 1500, offload: this.opts.offload ?? false });
     this.tap = tap;
     // The fd stays attached to the device across the move; moving sets the device down.
     must('ip', ['link', 'set', this.dev, 'netns', this.ns]);
