@@ -237,6 +237,8 @@ export interface ZerostackNetOptions {
   bufBytes?: number;
   /** Pool memory per stack (default 128 MiB). */
   poolBytes?: number;
+  /** Delayed-ACK policy (default 'linux'). */
+  delack?: 'rfc' | 'linux' | 'off';
 }
 
 export class ZerostackNet implements StreamNet {
@@ -260,7 +262,8 @@ export class ZerostackNet implements StreamNet {
       a: { name: 'c-eth0', mac: Uint8Array.of(2, 0, 0, 0, 1, 0), pool: pa, ...port },
       b: { name: 's-eth0', mac: Uint8Array.of(2, 0, 0, 0, 2, 0), pool: pb, ...port },
     });
-    const tcp = { sndbuf: buf, rcvbuf: buf };
+    // Linux's delayed-ACK policy, as the kernel loopback it is compared with.
+    const tcp = { sndbuf: buf, rcvbuf: buf, delackPolicy: opts.delack ?? 'linux' };
     const secret = new Uint8Array(16).fill(7);
     this.client = new Stack({ clock: this.clock, pool: pa, name: 'client', nics: [pair.a], secret, config: { interfaces: [{ address: '10.0.0.1/24', mtu }], tcp } });
     this.server = new Stack({ clock: this.clock, pool: pb, name: 'server', nics: [pair.b], secret, config: { interfaces: [{ address: '10.0.0.2/24', mtu }], tcp } });
