@@ -291,3 +291,20 @@ describe('packetdrill runner: outputs', () => {
     expect(firstMismatch(r, 'strict')).toBeUndefined();
   });
 });
+
+describe('packetdrill runner: poll', () => {
+  it('poll_reports_readable_when_data_arrives_and_times_out_otherwise', () => {
+    const r = run(`${PASSIVE}+0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
++0...0.1 poll([{fd=4, events=POLLIN, revents=POLLIN}], 1, 1000) = 1
++0.1 < P. 1:11(10) ack 1 win 32767
++0 read(4, ..., 100) = 10
++0...0.05 poll([{fd=4, events=POLLIN, revents=0}], 1, 50) = 0
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('poll_revents_mismatch_is_named', () => {
+    const f = run(`${PASSIVE}+0 poll([{fd=4, events=POLLOUT, revents=POLLIN}], 1, 0) = 1\n`).failures[0];
+    expect(f?.message).toBe('poll() revents of fd 4 is 0x4, expected 0x1');
+  });
+});

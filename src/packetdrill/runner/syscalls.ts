@@ -401,6 +401,8 @@ export class SyscallRunner {
     const n = count();
     if (n > 0 || timeout === 0) return { result: n, after };
     const deadline = this.r.clock.now() + (timeout < 0 ? BLOCK_LIMIT_NS : timeout * NS_PER_MS);
+    // A clock event at the deadline, so the blocked poll is retried (and times out) exactly then.
+    if (timeout > 0) this.r.clock.createTimer(() => undefined, null).arm(deadline);
     return {
       block: () => {
         const c = count();
