@@ -12,14 +12,15 @@
  * Runtime imports: none from delack.ts (delack.ts imports this module to
  * register it; a value import back would make an evaluation-order cycle).
  *
+ * Timer (Linux tcp_send_delayed_ack): the caller (timers.ts armDelayedAck) pulls
+ * an armed timer in to the new, earlier deadline and never pushes it out; when
+ * the armed timer is already due within ato/4 this policy answers ACK_NOW.
+ * Segments that fill a hole are ACKed by input.ts at once; onHoleFill runs the
+ * ato estimator for them and leaves pingpong once the gap is closed.
+ *
  * Deviations from Linux (as the DelayedAckPolicy interface allows):
- * - the caller arms the timer with the delay of the first unacknowledged segment
- *   and never moves it; Linux also pulls an armed timer earlier and ACKs at once
- *   when the armed timer is within ato/4 (tcp_send_delayed_ack).
  * - "pushed" (ICSK_ACK_PUSHED) is judged on the segment that arms the timer: a
  *   payload shorter than rcv_mss (as tcp_measure_rcv_mss sets it).
- * - segments that fill a hole are ACKed by input.ts without calling the policy,
- *   so they do not update ato / lrcvtime.
  * - TCP_QUICKACK is the persistent zerostack option: while set, every segment is
  *   ACKed at once (tcp_enter_quickack_mode) and pingpong is not entered; clearing
  *   it does not enter pingpong (Linux's TCP_QUICKACK=0 does).
@@ -73,6 +74,8 @@ export class LinuxDelackStats {
   DelayedAckAtoInflated = 0;
   /** ACK delayed while in pingpong mode (waiting to piggyback on the reply). */
   AckDelayedPingpong = 0;
+  /** ACK now: the armed delayed-ACK timer was due within ato/4 anyway (tcp_send_delayed_ack). */
+  ImmediateAckTimerDue = 0;
   /** Times pingpong mode was entered (tcp_event_data_sent). */
   PingpongEntered = 0;
   /** Times the quickack budget was raised (tcp_incr_quickack). */
@@ -155,7 +158,27 @@ export class LinuxDelayedAckPolicy implements DelayedAckPolicy {
       linuxDelackStats(tcb.layer.mib).ImmediateAckQuickackMode++;
       return ACK_NOW;
     }
-    return this.delay(tcb, segLen < tcb.rcvMss);
+    return this.sendDelayedAck(tcb, segLen < tcb.rcvMss, now);
+  }
+
+  /**
+   * Linux tcp_send_delayed_ack: the timeout for this segment, or ACK_NOW when the
+   * timer already armed is due within ato/4 ("use new timeout only if there
+   * wasn't an older one earlier" — the pull-in itself is timers.ts armDelayedAck's).
+   */
+  private sendDelayedAck(tcb: Tcb, pushed: boolean, now: Nanos): number {
+    const t = tcb.delackTimer;
+    if (t.armed && t.deadline <= now + Math.floor(tcb.ackAto / 4)) {
+      linuxDelackStats(tcb.layer.mib).ImmediateAckTimerDue++;
+      return ACK_NOW;
+    }
+    return this.delay(tcb, pushed);
+  }
+
+  /** Linux tcp_data_queue filling a gap: tcp_event_data_recv; pingpong ends once the out-of-order queue is empty. */
+  onHoleFill(tcb: Tcb, _segLen: number, now: Nanos): void {
+    this.eventDataRecv(tcb, now);
+    if (tcb.reasm.isEmpty()) tcb.ackPingpong = false;
   }
 
   /** Linux tcp_event_data_recv: the ATO estimator and the quickack budget after idle. */
@@ -206,7 +229,7 @@ export class LinuxDelayedAckPolicy implements DelayedAckPolicy {
       return ACK_NOW;
     }
     if (tcb.ackPingpong) stats.AckDelayedPingpong++;
-    return this.delay(tcb, segLen < tcb.rcvMss);
+    return this.sendDelayedAck(tcb, segLen < tcb.rcvMss, tcb.layer.clock.now());
   }
 
   /**

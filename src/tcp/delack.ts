@@ -39,6 +39,12 @@ export interface DelayedAckPolicy {
    * a delay. Without it, onData decides.
    */
   onDataEaten?(tcb: Tcb, segLen: number, now: Nanos): number;
+  /**
+   * Optional: an in-order segment filled (part of) a gap; input.ts ACKs it at once
+   * (RFC 5681 §4.2) whatever the policy says, but the policy sees the data (Linux
+   * tcp_event_data_recv; tcb.reasm tells whether the gap is now closed).
+   */
+  onHoleFill?(tcb: Tcb, segLen: number, now: Nanos): void;
 }
 
 /**
@@ -117,20 +123,12 @@ export function delayedAckPolicyNames(): string[] {
 }
 
 /**
- * The ACK decision for an "eaten" segment (see DelayedAckPolicy.onDataEaten), with
- * Linux tcp_send_delayed_ack's timer rule: an armed delayed-ACK timer (e.g. the
- * prequeue's 150 ms one) is pulled in to now + delay, and if it is already due
- * within ato/4 the ACK goes now. Returns ACK_NOW or the delay (the caller arms).
+ * The ACK decision for an "eaten" segment (see DelayedAckPolicy.onDataEaten):
+ * ACK_NOW or the delay. The caller's timers.ts armDelayedAck then pulls an armed
+ * timer in (e.g. the prequeue's 150 ms one) to now + delay, as Linux
+ * tcp_send_delayed_ack does.
  */
 export function eatenAckDelay(tcb: Tcb, segLen: number, now: Nanos): number {
   const p = tcb.delack;
-  const d = p.onDataEaten !== undefined ? p.onDataEaten(tcb, segLen, now) : p.onData(tcb, segLen, now);
-  if (d === ACK_NOW) return ACK_NOW;
-  const t = tcb.delackTimer;
-  if (t.armed) {
-    const ato = tcb.ackAto > 0 ? tcb.ackAto : d;
-    if (t.deadline <= now + Math.floor(ato / 4)) return ACK_NOW;
-    if (now + d < t.deadline) t.arm(now + d);
-  }
-  return d;
+  return p.onDataEaten !== undefined ? p.onDataEaten(tcb, segLen, now) : p.onData(tcb, segLen, now);
 }

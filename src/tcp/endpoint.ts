@@ -673,7 +673,8 @@ export class Endpoint {
       sndWscale: t.sndWscale,
       rcvWscale: t.rcvWscale,
       rto: t.rtt.rto(),
-      ato: this.layer.config.delackTimeout,
+      // The policy's adaptive timeout (linux: icsk_ack.ato) once it has one, else the fixed one.
+      ato: t.ackAto > 0 ? t.ackAto : this.layer.config.delackTimeout,
       sndMss: t.sndMss,
       rcvMss: t.rcvMss,
       advMss: t.advMss,

@@ -674,6 +674,8 @@ function receiveTextTrimmed(tcb: Tcb, pkt: PacketBuffer, dataSeq: number, len: n
           tcb.bytesReceived += n;
         }
         tcb.sack.onRcvNxtAdvanced(tcb.rcvNxt, tcb.reasm);
+        // The policy still sees the data (Linux tcp_event_data_recv; pingpong ends once the gap is gone).
+        if (tcb.delack.onHoleFill !== undefined) tcb.delack.onHoleFill(tcb, len, now);
         // RFC 5681 §4.2: "an immediate ACK … when a segment fills in all or part of a gap".
         mib.ImmediateAckHoleFill++;
         tcb.ackNow = true;

@@ -225,6 +225,8 @@ function onDelackTimer(tcb: Tcb): void {
   if (tcb.state === TcpState.CLOSED) return;
   // Linux tcp_delack_timer: segments still on the prequeue are processed here first (TCPSchedulerFailed).
   if (tcb.rx !== null) tcb.rx.onDelackTimer(tcb);
+  // Linux tcp_delack_timer: segments still on the prequeue are processed here first (TCPSchedulerFailed).
+  if (tcb.rx !== null) tcb.rx.onDelackTimer(tcb);
   const now = layer.clock.now();
   if (tcb.ackPending) {
     // RFC 1122 §4.2.3.2: the delay expired; send the ACK (on data if any can go).
@@ -237,13 +239,17 @@ function onDelackTimer(tcb: Tcb): void {
 }
 
 /**
- * Data arrived in order and the policy allowed a delay: arm the timer for the
- * first unacknowledged segment only (the ACK is due `delay` after it, RFC 1122
- * §4.2.3.2), never pushing an armed deadline later.
+ * Data arrived in order and the policy allowed a delay: the ACK is due `delay`
+ * after it (RFC 1122 §4.2.3.2). An armed deadline is never pushed later (the
+ * first unacknowledged segment's bound holds) but is pulled in when this
+ * segment's is earlier — Linux tcp_send_delayed_ack, e.g. after ato shrank, or
+ * the prequeue's 150 ms timer met a segment the reader ate.
  */
 export function armDelayedAck(tcb: Tcb, delay: Nanos): void {
-  if (tcb.delackTimer.armed) return;
-  tcb.delackTimer.armAfter(delay);
+  const t = tcb.delackTimer;
+  const at = tcb.layer.clock.now() + delay;
+  if (t.armed && t.deadline <= at) return;
+  t.arm(at);
 }
 
 // ---------------------------------------------------------------------------

@@ -307,18 +307,74 @@ describe('delayed ACK policy linux', () => {
     h.at(t0 + ms(90));
     p.send(10);
     expect(tcb.ackAto).toBe(ms(42.5) + ms(60));
-    // The first of these armed the timer with min(220, TCP_DELACK_MAX) = 200 ms; firing inflates ato.
-    h.expectSegment({ flags: '.', ack: p.seq, at: t0 + ms(210) });
-    expect(tcb.ackAto).toBe(ms(205));
+    // tcp_send_delayed_ack: the first armed the timer at t0+10+min(220, DELACK_MAX) = t0+210; the shrinking
+    // ato pulled it in (t0+20+130 = t0+150, then t0+30+85 = t0+115); at t0+90 it is due within ato/4 → ACK now.
+    h.expectSegment({ flags: '.', ack: p.seq, at: t0 + ms(90) });
+    expect(linuxDelackStats(h.mib).ImmediateAckTimerDue).toBe(1);
     // m ≥ ato and ≤ rto: unchanged.
     h.at(t0 + ms(500));
     p.send(10);
-    expect(tcb.ackAto).toBe(ms(205));
+    expect(tcb.ackAto).toBe(ms(102.5));
     // m < ato but ato/2 + m > rto: clamped to rto.
     tcb.ackAto = ms(1790);
     tcb.ackLastRcv = h.now() - ms(1500);
     p.send(10);
     expect(tcb.ackAto).toBe(ms(1800));
+  });
+
+  it('tcp_send_delayed_ack_pulls_an_armed_timer_in_when_ato_shrinks_and_never_pushes_it_out', () => {
+    const h = new Harness({ config: { delackPolicy: 'linux' } });
+    const c = establishWithRtt(h, ms(600)); // rto 1800 ms, srtt 600 ms: the srtt cap does not bite
+    const t0 = h.now();
+    const tcb = c.ep.tcb;
+    const p = new Peer(h, c);
+    spendQuickacks(h, p, 16);
+    tcb.ackAto = ms(400);
+    h.at(t0 + ms(10));
+    p.send(10); // ato 220 → timer at t0 + 10 + min(220, DELACK_MAX 200) = t0 + 210
+    expect(tcb.delackTimer.deadline).toBe(t0 + ms(210));
+    h.at(t0 + ms(20));
+    p.send(10); // ato 130 → t0 + 150: earlier, so the timer moves
+    expect(tcb.delackTimer.deadline).toBe(t0 + ms(150));
+    h.expectSegment({ flags: '.', ack: p.seq, at: t0 + ms(150) });
+    expect(linuxDelackStats(h.mib).ImmediateAckTimerDue).toBe(0);
+    // A later deadline never replaces an earlier one: the timer fired (ato inflated to 260); a segment at
+    // t0+400 arms t0+600 (DELACK_MAX, pushed); one at t0+500 would end at t0+700: the timer stays.
+    h.at(t0 + ms(400));
+    p.send(10);
+    const first = tcb.delackTimer.deadline;
+    h.at(t0 + ms(500));
+    p.send(10); // m = 100 < ato 260: ato = 130 + 100 = 230 → t0 + 500 + 200 > first: kept
+    expect(tcb.delackTimer.deadline).toBe(first);
+  });
+
+  it('a segment that fills a hole updates ato and ends pingpong (tcp_event_data_recv, tcp_data_queue)', () => {
+    const h = new Harness({ config: { delackPolicy: 'linux' } });
+    const c = h.passiveEstablished({ options: noTs });
+    const tcb = c.ep.tcb;
+    const p = new Peer(h, c);
+    spendQuickacks(h, p, 16);
+    tcb.ackPingpong = true;
+    const last = tcb.ackLastRcv;
+    h.at(h.now() + ms(5));
+    const base = p.seq;
+    h.inject({ flags: 'P.', seq: base + 100, ack: c.sndNxt, payload: 100 }); // out of order
+    h.expectSegment({ flags: '.', ack: base });
+    h.at(h.now() + ms(5));
+    h.inject({ flags: 'P.', seq: base, ack: c.sndNxt, payload: 100 }); // fills the hole
+    h.expectSegment({ flags: '.', ack: base + 200, at: h.now() });
+    expect(tcb.ackLastRcv).toBeGreaterThan(last);
+    expect(tcb.ackPingpong).toBe(false);
+  });
+
+  it('info().ato reports the adaptive timeout', () => {
+    const h = new Harness({ config: { delackPolicy: 'linux' } });
+    const c = h.passiveEstablished({ options: noTs });
+    expect(c.ep.info().ato).toBe(c.ep.layer.config.delackTimeout); // no data yet
+    const p = new Peer(h, c);
+    spendQuickacks(h, p, 1);
+    c.ep.tcb.ackAto = ms(123);
+    expect(c.ep.info().ato).toBe(ms(123));
   });
 
   it('idle_longer_than_rto_re_enters_quickack', () => {
