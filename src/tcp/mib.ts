@@ -49,18 +49,6 @@ export class TcpMib {
   TCPPrequeueDropped = 0;
   /** Segments the delayed-ACK timer had to process because the reader did not run in time. */
   TCPSchedulerFailed = 0;
-  /** The delayed-ACK timer found the socket owned by a process (always 0 here: a process step never holds the socket across time). */
-  DelayedACKLocked = 0;
-  /** Receive paths (src/tcp/rx-path, background/receive-path.md §2): segments the reader processed from the prequeue. */
-  TCPPrequeued = 0;
-  /** Bytes copied straight into the reader's buffer while it processed the prequeue. */
-  TCPDirectCopyFromPrequeue = 0;
-  /** Bytes copied straight to the reader from the backlog (always 0 here: no socket-owned backlog is modelled). */
-  TCPDirectCopyFromBacklog = 0;
-  /** Segments flushed from the prequeue through softirq processing because it outgrew the receive buffer. */
-  TCPPrequeueDropped = 0;
-  /** Segments the delayed-ACK timer had to process because the reader did not run in time. */
-  TCPSchedulerFailed = 0;
   /** Accept queue full when a handshake completed. */
   ListenOverflows = 0;
   /** SYNs (or completing ACKs) dropped at a listener for any reason (includes overflows). */

@@ -392,7 +392,6 @@ function afterSend(tcb: Tcb, now: Nanos, withData: boolean): void {
   tcb.delackTimer.cancel();
   tcb.delack.onAckSent(tcb, now);
   if (tcb.rx !== null) tcb.rx.onAckSent(tcb, now); // ACK-delay samples (src/tcp/rx-path)
-  if (tcb.rx !== null) tcb.rx.onAckSent(tcb, now); // ACK-delay samples (src/tcp/rx-path)
 }
 
 /** A pure ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with the current window and options. */

@@ -25,7 +25,6 @@ import type { Listener } from './listen.js';
 import type { TcpLayer } from './tcp-layer.js';
 import type { Endpoint } from './endpoint.js';
 import type { RxState } from './rx-path/state.js';
-import type { RxState } from './rx-path/state.js';
 
 /**
  * Errors of the TCP user calls and of connections: negative Linux errno values
@@ -318,8 +317,6 @@ export class Tcb {
   ackLastRcv: Nanos = 0;
   /** A zero window was advertised (TCPToZeroWindowAdv / TCPFromZeroWindowAdv). */
   zeroWindowAdvertised = false;
-  /** Receive-path strategy state (src/tcp/rx-path: waiting reader, prequeue, ACK-delay log); null until a strategy there touches the connection. */
-  rx: RxState | null = null;
   /** Receive-path strategy state (src/tcp/rx-path: waiting reader, prequeue, ACK-delay log); null until a strategy there touches the connection. */
   rx: RxState | null = null;
 

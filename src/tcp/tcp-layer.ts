@@ -373,7 +373,6 @@ export class TcpLayer implements TransportProtocol {
     tcb.reasm.clear();
     tcb.sack.clear();
     if (tcb.rx !== null) tcb.rx.clearQueue(); // raw segments a receive path still held
-    if (tcb.rx !== null) tcb.rx.clearQueue(); // raw segments a receive path still held
     if (tcb.closeKind === CloseKind.CLOSED || tcb.ep === null) tcb.recvBuf.clear();
     tcb.ackPending = false;
     tcb.ackNow = false;

@@ -225,8 +225,6 @@ function onDelackTimer(tcb: Tcb): void {
   if (tcb.state === TcpState.CLOSED) return;
   // Linux tcp_delack_timer: segments still on the prequeue are processed here first (TCPSchedulerFailed).
   if (tcb.rx !== null) tcb.rx.onDelackTimer(tcb);
-  // Linux tcp_delack_timer: segments still on the prequeue are processed here first (TCPSchedulerFailed).
-  if (tcb.rx !== null) tcb.rx.onDelackTimer(tcb);
   const now = layer.clock.now();
   if (tcb.ackPending) {
     // RFC 1122 §4.2.3.2: the delay expired; send the ACK (on data if any can go).
