@@ -352,7 +352,8 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
       case TcpState.FIN_WAIT_2:
       case TcpState.CLOSE_WAIT:
         // "any outstanding RECEIVEs and SEND should receive 'reset' responses … enter CLOSED".
-        layer.failConnection(tcb, TcpErrno.ECONNRESET, false);
+        // Linux tcp_reset(): the error is EPIPE in CLOSE-WAIT (the peer had already finished), else ECONNRESET.
+        layer.failConnection(tcb, state === TcpState.CLOSE_WAIT ? TcpErrno.EPIPE : TcpErrno.ECONNRESET, false);
         return;
       case TcpState.TIME_WAIT:
         // RFC 1337 (TIME-WAIT assassination, hazard H1): ignore RST in TIME-WAIT.
@@ -360,8 +361,10 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
         layer.closeTcb(tcb, 0);
         return;
       default:
-        // CLOSING, LAST-ACK: "enter the CLOSED state, delete the TCB, and return".
-        layer.closeTcb(tcb, 0);
+        // CLOSING, LAST-ACK: "enter the CLOSED state, delete the TCB, and return". A socket
+        // still open after shutdown() learns of the reset as ECONNRESET (Linux tcp_reset,
+        // FreeBSD tcp_drop), like the synchronized states above.
+        layer.closeTcb(tcb, TcpErrno.ECONNRESET);
         return;
     }
   }

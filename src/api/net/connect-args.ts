@@ -136,7 +136,8 @@ export function validateConnectOptions(options: NetConnectOpts): ConnectTarget {
   }
   if (options.port === undefined && options.path === undefined) throw errMissingArgs('options', 'port', 'path');
   const host = options.host === undefined || options.host === null || options.host === '' ? 'localhost' : options.host;
-  if (typeof host !== 'string') throw errInvalidArgType('options.host', 'string', host);
+  // Node 20 passes a non-string host on to dns.lookup, whose check names it "hostname".
+  if (typeof host !== 'string') throw errInvalidArgType('hostname', 'string', host);
   const { localAddress, localPort } = options;
   if (localAddress && !isIP(localAddress)) throw errInvalidIpAddress(localAddress);
   if (localPort) validateNumber(localPort, 'options.localPort');

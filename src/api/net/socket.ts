@@ -125,6 +125,9 @@ function emitCloseNT(s: Socket, hadError: boolean | undefined): void {
   if (hadError === undefined) s.emit('close');
   else s.emit('close', hadError);
 }
+function emitHandleClose(s: Socket): void {
+  s.emit('close', s._closeHadError());
+}
 function onReadableStreamEnd(this: Socket): void {
   if (!this.allowHalfOpen) (this as unknown as { write: typeof writeAfterFIN }).write = writeAfterFIN;
 }
@@ -164,6 +167,7 @@ export class Socket extends Duplex implements LeaseOwner {
   private connectReq: { address: string; port: number; localAddress: string | undefined; localPort: number | undefined } | null = null;
   private resetAndClosing = false;
   private readOnConnect = false;
+  private closeHadError = false;
   private optNoDelay = false;
   private optKeepAlive = false;
   private optKeepAliveDelay = 0;
@@ -452,6 +456,12 @@ export class Socket extends Duplex implements LeaseOwner {
       (this as unknown as { _undestroy(): void })._undestroy();
     }
     const target = validateConnectOptions(options);
+    if (this.h === null) {
+      // Node creates the handle in connect() itself (destroy() before the lookup then closes a handle).
+      const fd = this.core.socket('tcp');
+      if (fd < 0) throw errnoException(fd, 'socket');
+      this.attach(this.core.get(fd) as TcpSocket);
+    }
     if (cb !== null) this.once('connect', cb);
     this.touch();
     this.connecting = true;
@@ -503,15 +513,8 @@ export class Socket extends Duplex implements LeaseOwner {
 
   private internalConnect(address: string, port: number, localAddress: string | undefined, localPort: number | undefined): void {
     const core = this.core;
-    if (this.h === null) {
-      const fd = core.socket('tcp');
-      if (fd < 0) {
-        this.destroy(errnoException(fd, 'socket'));
-        return;
-      }
-      this.attach(core.get(fd) as TcpSocket);
-    }
-    const h = this.h!;
+    const h = this.h;
+    if (h === null) return;
     if (localAddress || localPort) {
       const la = localAddress || '0.0.0.0';
       const r = core.bind(h, la, localPort ?? 0);
@@ -856,6 +859,11 @@ export class Socket extends Duplex implements LeaseOwner {
   }
 
   /** @internal */
+  _closeHadError(): boolean {
+    return this.closeHadError;
+  }
+
+  /** @internal */
   _finalDone(): void {
     const cb = this.finalCb;
     this.finalCb = null;
@@ -940,7 +948,9 @@ export class Socket extends Duplex implements LeaseOwner {
         core.close(h);
       }
       cb(err);
-      process.nextTick(emitCloseNT, this, err ? true : false);
+      // Node emits 'close' from the handle's close callback, a later turn of the event loop.
+      this.closeHadError = err ? true : false;
+      this._ctx.clock.defer(emitHandleClose, this);
     } else {
       this.zcSend?.abandonUnqueued(err);
       cb(err);
