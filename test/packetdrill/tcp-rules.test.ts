@@ -54,4 +54,15 @@ describe('TCP rules checked with the packetdrill runner', () => {
 +0 getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0
 `);
   });
+
+  it('rfc9293_3_10_7_4_rst_in_last_ack_closes_and_reports_econnreset_to_the_open_socket', () => {
+    ok(`${established('')}+0.1 < F. 1:1(0) ack 1 win 32767
++0 > . 1:1(0) ack 2 win 65535
++0 shutdown(4, SHUT_WR) = 0
++0 > F. 1:1(0) ack 2 win 65535
++0.1 < R 2:2(0) win 32767
++0 getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0
++0 %{ assert tcpi_state == TCPI_CLOSED }%
+`);
+  });
 });
