@@ -308,3 +308,63 @@ describe('packetdrill runner: poll', () => {
     expect(f?.message).toBe('poll() revents of fd 4 is 0x4, expected 0x1');
   });
 });
+
+describe('packetdrill runner: more grammar the runner executes', () => {
+  it('sockaddr_literals_choose_the_bound_port_and_inbound_packets_follow_it', () => {
+    const r = run(`--tolerance_usecs=10000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, {sa_family=AF_INET, sin_port=htons(9090), sin_addr=inet_addr("192.168.0.1")}, 16) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32767 <mss 1460>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460>
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('so_linger_struct_zero_makes_close_abortive', () => {
+    const r = run(`${PASSIVE}+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0
++0 getsockopt(4, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, [8]) = 0
++0 close(4) = 0
++0 > R. 1:1(0) ack 1 win 0
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('outbound_sack_blocks_are_compared_in_the_peer_sequence_space', () => {
+    const r = run(`${PASSIVE}+0 < . 1001:2001(1000) ack 1 win 32767
++0 > . 1:1(0) ack 1 win 65535 <nop,nop,sack 1001:2001>
+`);
+    expect(r.failures).toEqual([]);
+    const wrong = run(`${PASSIVE}+0 < . 1001:2001(1000) ack 1 win 32767
++0 > . 1:1(0) ack 1 win 65535 <nop,nop,sack 1001:1501>
+`);
+    expect(only(wrong).message).toContain('options: expected <nop,nop,sack 1001:1501>, actual <nop,nop,sack 1001:2001>');
+  });
+
+  it('ecn_codepoint_is_checked_only_when_written', () => {
+    const ok = run(`${PASSIVE}+0 close(4) = 0\n+0 > [noecn] F. 1:1(0) ack 1 win 65535\n`);
+    expect(ok.failures).toEqual([]);
+    const bad = run(`${PASSIVE}+0 close(4) = 0\n+0 > [ect0] F. 1:1(0) ack 1 win 65535\n`);
+    expect(only(bad).message).toContain('ecn: expected ect0, actual noecn');
+  });
+
+  it('urgent_pointer_is_checked_when_written', () => {
+    expect(only(run(`${PASSIVE}+0 close(4) = 0\n+0 > F. 1:1(0) ack 1 win 65535 urg 7\n`)).message).toContain('urg: expected 7, actual 0');
+  });
+
+  it('options_any_skips_the_option_check', () => {
+    expect(run(PASSIVE.replace('> S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>', '> S. 0:0(0) ack 1 win 65535 <...>')).failures).toEqual([]);
+  });
+
+  it('a_packet_written_without_options_must_carry_none', () => {
+    const f = only(run(PASSIVE.replace('> S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>', '> S. 0:0(0) ack 1 win 65535')));
+    expect(f.message).toContain('options: expected (none), actual <mss 1460,sackOK,eol,eol>');
+    expect(f.portable).toBe(false);
+  });
+
+  it('absolute_times_and_spaced_relative_times', () => {
+    const r = run(`${PASSIVE}0.5 close(4) = 0\n+ 0.00 > F. 1:1(0) ack 1 win 65535\n`);
+    expect(r.failures).toEqual([]);
+    expect(r.duration).toBeGreaterThanOrEqual(0.5);
+  });
+});
