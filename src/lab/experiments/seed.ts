@@ -61,7 +61,7 @@ export async function runSeedExperiments(opts: SeedOptions = {}): Promise<LabRep
   const experiments = [kleenReport(kres as never), johnsonReport(jres as never)];
   if (opts.real ?? true) {
     opts.onProgress?.('seed: real-time chatroom, zerostack in-process vs kernel loopback');
-    experiments.push(await chatroomRealReport({ ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(quick ? { rooms: 2, msgs: 20, rounds: 1 } : {}) }));
+    experiments.push(await chatroomRealReport({ ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(quick ? { rooms: 2, msgs: 20, rounds: 1 } : { rooms: 10, msgs: 40, rounds: 3 }) }));
   }
   return { command: 'lab seed', seed, experiments, simEvents };
 }

@@ -312,7 +312,14 @@ export class ZerostackNet implements StreamNet {
   counters(): Record<string, number> {
     const c = this.client.tcp.mib;
     const s = this.server.tcp.mib;
-    return { segsOut: c.OutSegs + s.OutSegs, retransSegs: c.RetransSegs + s.RetransSegs, delayedAcks: c.DelayedACKs + s.DelayedACKs };
+    return {
+      segsOut: c.OutSegs + s.OutSegs,
+      retransSegs: c.RetransSegs + s.RetransSegs,
+      timeouts: c.TCPTimeouts + s.TCPTimeouts,
+      fastRetrans: c.TCPFastRetrans + s.TCPFastRetrans,
+      outNoBuffers: c.OutNoBuffers + s.OutNoBuffers,
+      delayedAcks: c.DelayedACKs + s.DelayedACKs,
+    };
   }
 
   async close(): Promise<void> {
