@@ -38,8 +38,8 @@ import { HostClock } from './host-clock.js';
 import { HostNic, type HostNicOptions } from './host-nic.js';
 import type { Process, ProcessBody } from './process.js';
 import { ProcessSockets } from './process-socket.js';
-import { Host } from './scheduler.js';
-import { Distribution } from './stats.js';
+import { Host, type CpuTimes, type Utilisation } from './scheduler.js';
+import { Distribution, type DistributionSummary } from './stats.js';
 
 export interface SimMachineOptions {
   /** Host name (unique in the network). */
@@ -113,6 +113,19 @@ export interface SimMachine {
   /** One socket's ACK-delay distribution (null: not a TCP socket, or no data received yet). */
   ackDelayOf(fd: number): Distribution | null;
   counters(): MachineCounters;
+  /**
+   * Everything the lab reports for this machine since `from` (default: time 0):
+   * CPU split softirq / process / idle, the counters, and the ACK-delay summary.
+   */
+  stats(from?: CpuTimes): MachineStats;
+}
+
+/** A machine's measurements (plain data, JSON-able). */
+export interface MachineStats {
+  cpu: Utilisation;
+  counters: MachineCounters;
+  /** ACK delay over all connections (null: no sample). */
+  ackDelay: DistributionSummary | null;
 }
 
 const CSUM: readonly CsumMode[] = ['none', 'unnecessary', 'complete'];
@@ -253,6 +266,15 @@ export function attachSimMachine(net: Network, simHost: SimHost, opts: SimMachin
         bytesChecksummed: a.bytesChecksummed,
         bytesCopyChecksummed: a.bytesCopyChecksummed,
         syscalls: a.syscalls,
+      };
+    },
+    stats(from?: CpuTimes): MachineStats {
+      const start = from ?? { at: 0, softirqNs: host.cpus.map(() => 0), processNs: host.cpus.map(() => 0) };
+      const to = host.cpuTimes();
+      return {
+        cpu: host.utilisation(start, to.at > start.at ? to : { ...to, at: start.at + 1 }),
+        counters: this.counters(),
+        ackDelay: ackDelay.count > 0 ? ackDelay.summary() : null,
       };
     },
   };

@@ -102,6 +102,16 @@ describe('simNetwork: two machines run a simulated echo', () => {
     }
   });
 
+  it('stats() gathers the CPU split, the counters and the ACK-delay summary', () => {
+    const r = runEcho(5, 100);
+    const s = r.b.stats();
+    expect(s.cpu.softirq + s.cpu.process + s.cpu.idle).toBeCloseTo(1, 12);
+    expect(s.cpu.softirqNs).toBeGreaterThan(0);
+    expect(s.counters.InSegs).toBeGreaterThan(5);
+    expect(s.ackDelay?.count).toBe(r.b.ackDelay.count);
+    expect(JSON.parse(JSON.stringify(s)).counters.InSegs).toBe(s.counters.InSegs);
+  });
+
   it('measures ACK delays per socket and per host', () => {
     const r = runEcho(10, 100);
     expect(r.b.ackDelay.count).toBeGreaterThan(0);

@@ -164,6 +164,13 @@ describe('the Kleen pathology (background/receive-path.md §1, §2 (c))', () => 
     expect(r.ackDelay).toBeLessThan(100_000);
   });
 
+  it('prequeue-hwcsum with CHECKSUM_COMPLETE: verified at arrival by folding the NIC sum (no software checksum), so it bypasses', () => {
+    const r = oneMessage({ rxPath: 'prequeue-hwcsum', csum: 'complete', cost: { wakeupLatency: { kind: 'fixed', ns: 200 * MS } } }, { csum: 'complete' });
+    expect(r.all.TCPPrequeued + r.all.TCPSchedulerFailed).toBe(0);
+    expect(r.early.bytesChecksummed).toBe(40); // IPv4 headers only
+    expect(r.ackDelay).toBeLessThan(100_000);
+  });
+
   it('plain prequeue with offload still queues (2.4 did): only the patch removes the delay', () => {
     const r = oneMessage({ rxPath: 'prequeue', csum: 'unnecessary', cost: { wakeupLatency: { kind: 'fixed', ns: 200 * MS } } }, { csum: 'unnecessary' });
     expect(r.all.TCPSchedulerFailed).toBe(1);
