@@ -21,4 +21,4 @@ export type { DistributionSummary } from './stats.js';
 export { ProcessSockets } from './process-socket.js';
 export type { ProcessSocketsOptions, SocketCall } from './process-socket.js';
 export { simNetwork, attachSimMachine, addMachineHost, portSettingsFor, appPrng } from './sim-machine.js';
-export type { SimMachine, SimMachineOptions, SimNetwork, SimNetworkOptions, MachineCounters } from './sim-machine.js';
+export type { SimMachine, SimMachineOptions, SimNetwork, SimNetworkOptions, MachineCounters, MachineStats } from './sim-machine.js';
