@@ -45,6 +45,10 @@ export function receivePathNames(): string[] {
 
 /** Add a strategy (tests, experiments). A name already taken is a TypeError. */
 export function registerReceivePath(path: RxStrategy): void {
+  const p = path as Partial<RxStrategy> | null;
+  if (p === null || typeof p !== 'object' || typeof p.name !== 'string' || p.name === '' || typeof p.deliver !== 'function' || typeof p.read !== 'function' || typeof p.flushQueued !== 'function') {
+    throw new TypeError('registerReceivePath: a strategy needs a non-empty name and deliver(), read(), flushQueued()');
+  }
   if (REGISTRY.has(path.name)) throw new TypeError(`receive path ${JSON.stringify(path.name)} is already registered`);
   REGISTRY.set(path.name, path);
 }
