@@ -1,0 +1,102 @@
+// Shared set-up for the HTTP-over-zerostack tests: two stacks (client 10.0.0.1,
+// server 10.0.0.2) joined by the in-process pair on a RealClock, Node's
+// http.Server served on the server stack through serveHttp, and a leak check
+// (no open socket-core fds, no TCP connection left but TIME-WAIT).
+import http from 'node:http';
+import { createPair } from '../../src/link/sim/pair.js';
+import { Stack, getDefaultPool } from '../../src/stack.js';
+import { RealClock } from '../../src/time/real-clock.js';
+import { serveHttp } from '../../src/api/http.js';
+import type { NetServer, NetSocket } from '../../src/api/net/index.js';
+import { TcpState } from '../../src/tcp/tcb.js';
+
+
+export const SERVER = '10.0.0.2';
+
+export interface HttpEnv {
+  clock: RealClock;
+  client: Stack;
+  server: Stack;
+  close(): void;
+}
+
+export function httpPair(opts: { mtu?: number } = {}): HttpEnv {
+  const clock = new RealClock();
+  const pool = getDefaultPool();
+  const mtu = opts.mtu ?? 1500;
+  const pair = createPair({ clock, a: { name: 'c0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), pool, mtu }, b: { name: 's0', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), pool, mtu } });
+  const tcp = { rcvbuf: 4 << 20, sndbuf: 4 << 20 };
+  const client = new Stack({ clock, pool, name: 'client', nics: [pair.a], config: { interfaces: [{ address: '10.0.0.1/24' }], tcp } });
+  const server = new Stack({ clock, pool, name: 'server', nics: [pair.b], config: { interfaces: [{ address: `${SERVER}/24` }], tcp } });
+  return {
+    clock,
+    client,
+    server,
+    close() {
+      client.close();
+      server.close();
+      clock.close();
+    },
+  };
+}
+
+export interface Served {
+  http: http.Server;
+  listener: NetServer;
+  port: number;
+  /** Every connection the listener accepted, in order. */
+  accepted: NetSocket[];
+  close(): Promise<void>;
+}
+
+/** Node's http.createServer(handler) listening on the server stack (port chosen by the stack). */
+export async function serve(env: HttpEnv, handler: http.RequestListener, options: http.ServerOptions = {}): Promise<Served> {
+  const server = http.createServer(options, handler);
+  const listener = serveHttp(env.server.net, server);
+  const accepted: NetSocket[] = [];
+  listener.on('connection', (s: NetSocket) => accepted.push(s));
+  await new Promise<void>((resolve) => listener.listen(0, SERVER, resolve));
+  const port = (listener.address() as { port: number }).port;
+  return {
+    http: server,
+    listener,
+    port,
+    accepted,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** What a stack still holds: open socket-core fds and TCP connections other than TIME-WAIT. */
+export function leftovers(stack: Stack): string[] {
+  const out: string[] = [];
+  const fds = stack.net.core.openCount;
+  if (fds > 0) out.push(`${stack.name}: ${fds} open fds`);
+  for (const t of stack.tcp.demux.connections()) if (t.state !== TcpState.TIME_WAIT) out.push(`${stack.name}: TCB in state ${t.state}`);
+  return out;
+}
+
+/** Wait (bounded) until `cond` holds, checking after each turn of the event loop. */
+export async function waitFor(cond: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Deterministic bytes for body `index` (a cheap xorshift), so both ends can check content. */
+export function chunkOf(index: number, size: number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  let x = (index * 2654435761 + 1) >>> 0 || 1;
+  for (let i = 0; i < size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b.writeUInt32LE(x >>> 0, i);
+  }
+  return b;
+}
