@@ -14,12 +14,16 @@ import { NativeAddonError } from '../../src/link/native-loader.js';
 describe('hostSpecFrom: link option validation', () => {
   it('accepts a TAP link with address, gateway, MTU and capture', () => {
     expect(hostSpecFrom({ tap: 'zs0', addr: '10.7.0.2/24', gw: '10.7.0.1', mtu: '9000', pcap: '/tmp/x.pcap' })).toEqual({
-      link: { kind: 'tap', name: 'zs0' },
+      link: { kind: 'tap', name: 'zs0', offload: true },
       addr: '10.7.0.2/24',
       gateway: '10.7.0.1',
       mtu: 9000,
       pcap: '/tmp/x.pcap',
     });
+  });
+
+  it('--no-offload turns the TAP offloads off (commander passes offload: false)', () => {
+    expect(hostSpecFrom({ tap: 'zs0', addr: '10.7.0.2/24', offload: false }).link).toEqual({ kind: 'tap', name: 'zs0', offload: false });
   });
 
   it('parses --udp, --qemu-dgram and --qemu-stream endpoints', () => {

@@ -311,6 +311,8 @@ export class LossyNic extends NicDecorator {
   txDropped = 0;
   rxDropped = 0;
   rxSwapped = 0;
+  /** Longest frame transmitted (reset by the user). */
+  txMaxFrame = 0;
   private swapCount = 0;
   private txCount = 0;
   private rxCount = 0;
@@ -343,6 +345,8 @@ export class LossyNic extends NicDecorator {
   }
 
   override transmit(frame: PacketBuffer): boolean {
+    const len = frame.chainLength();
+    if (len > this.txMaxFrame) this.txMaxFrame = len;
     if (this.txEvery > 0 && frame.chainLength() > this.minSize && ++this.txCount % this.txEvery === 0) {
       this.txDropped++;
       frame.release();

@@ -1,6 +1,6 @@
 /**
  * `zerostack get URL --tap NAME --addr CIDR [-o FILE]`: an HTTP GET over
- * zerostack (node:http's client on a CoreStream). The body goes to stdout or
+ * zerostack (node:http's client on a `stack.net` socket). The body goes to stdout or
  * FILE; the status line and a transfer summary go to stderr. Exit status 0 for
  * a 2xx answer, 1 otherwise (with the Node-style error, e.g. `connect
  * ECONNREFUSED 10.7.0.1:80`).
@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { request } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isValidIpv4 } from '../../wire/address.js';
-import { CoreStream } from '../net/core-stream.js';
+import type { NetSocket } from '../../api/net/index.js';
 import { openHost } from '../net/host.js';
 import { addLinkOptions, hostSpecFrom, UsageError, type LinkOptionValues } from '../net/link-args.js';
 import { runReporting } from '../net/run.js';
@@ -40,7 +40,7 @@ export function parseHttpUrl(text: string): { host: string; port: number; path: 
 async function get(url: string, o: GetOptions): Promise<void> {
   const target = parseHttpUrl(url);
   const host = await openHost(hostSpecFrom(o), { tcp: { rcvbuf: 4 * 1024 * 1024 } });
-  let stream: CoreStream | null = null;
+  let stream: NetSocket | null = null;
   const t0 = performance.now();
   try {
     const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
@@ -50,7 +50,7 @@ async function get(url: string, o: GetOptions): Promise<void> {
         path: target.path,
         method: 'GET',
         headers: { 'User-Agent': 'zerostack', Connection: 'close' },
-        createConnection: () => (stream = CoreStream.connect(host.core, target.host, target.port)),
+        createConnection: () => (stream = host.stack.net.connect(target.port, target.host)),
       });
       req.once('response', resolve);
       req.once('error', reject);
@@ -72,7 +72,7 @@ async function get(url: string, o: GetOptions): Promise<void> {
     console.error(`${bytes} bytes in ${s.toFixed(3)} s (${((bytes * 8) / s / 1e6).toFixed(1)} Mbit/s)`);
     process.exitCode = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300 ? 0 : 1;
   } finally {
-    (stream as CoreStream | null)?.destroy();
+    (stream as NetSocket | null)?.destroy();
     host.close();
   }
 }

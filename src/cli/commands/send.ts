@@ -5,7 +5,6 @@
  * goes to stderr; errors are Node-style (`connect ECONNREFUSED a.b.c.d:p`).
  */
 import type { Command } from 'commander';
-import { CoreStream } from '../net/core-stream.js';
 import { openHost } from '../net/host.js';
 import { addLinkOptions, hostPort, hostSpecFrom, type LinkOptionValues } from '../net/link-args.js';
 import { runReporting } from '../net/run.js';
@@ -20,7 +19,7 @@ async function send(target: string, o: LinkOptionValues): Promise<void> {
   const { host: ip, port } = hostPort('send', target);
   const host = await openHost(hostSpecFrom(o), { tcp: { rcvbuf: 4 * 1024 * 1024, sndbuf: 4 * 1024 * 1024 } });
   const t0 = performance.now();
-  const s = CoreStream.connect(host.core, ip, port);
+  const s = host.stack.net.connect({ port, host: ip, allowHalfOpen: true });
   try {
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);

@@ -41,13 +41,15 @@ async function up(o: UpOptions): Promise<void> {
   const ip = spec.addr.slice(0, spec.addr.indexOf('/'));
   const discarded = { bytes: 0 };
   try {
-    if (o.echo !== undefined) services.push(echoService(host.core, o.echo));
-    if (o.discard !== undefined) services.push(discardService(host.core, o.discard, discarded));
+    const net = host.stack.net;
+    if (o.echo !== undefined) services.push(echoService(net, o.echo));
+    if (o.discard !== undefined) services.push(discardService(net, o.discard, discarded));
     if (o.http !== undefined) {
-      const h = httpService(host.core, o.http, `zerostack at ${ip}`);
+      const h = httpService(net, o.http, `zerostack at ${ip}`);
       services.push(h.service);
       http = h.server;
     }
+    for (const s of services) await s.listen();
   } catch (err) {
     for (const s of services) s.close();
     host.close();

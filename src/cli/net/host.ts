@@ -1,7 +1,7 @@
 /**
  * A zerostack host on a real link for the CLI: opens the link a HostSpec names
  * (TAP, UDP datagrams, QEMU stream/dgram), optionally captures it to a pcap
- * file, builds a Stack on a RealClock and a SocketCore over it, and takes it all
+ * file, builds a Stack on a RealClock (`stack.net` serves the sockets), and takes it all
  * down again in the right order (sockets, stack, capture flushed, device closed).
  *
  * Owns: the open/close sequence and the translation of open failures into
@@ -16,7 +16,6 @@ import { PcapNic } from '../../link/pcap-nic.js';
 import { QemuStreamNic, openQemuDgram } from '../../link/qemu.js';
 import { TapNic } from '../../link/tap.js';
 import { UdpLinkNic } from '../../link/udp-link.js';
-import { SocketCore } from '../../socket/core.js';
 import { Stack } from '../../stack.js';
 import { RealClock } from '../../time/real-clock.js';
 import type { HostSpec } from './link-args.js';
@@ -37,8 +36,8 @@ export interface NetHost {
   readonly pool: PacketPool;
   /** The link driver itself (TapNic, UdpLinkNic, QemuStreamNic). */
   readonly link: Nic;
+  /** The Stack; `stack.net` is its node:net module. */
   readonly stack: Stack;
-  readonly core: SocketCore;
   readonly pcap: PcapWriter | null;
   /** One line describing the link, for the startup banner. */
   describe(): string;
@@ -91,7 +90,7 @@ async function openLink(spec: HostSpec, pool: PacketPool, clock: RealClock): Pro
   switch (l.kind) {
     case 'tap':
       try {
-        return new TapNic({ ...base, name: l.name });
+        return new TapNic({ ...base, name: l.name, offload: l.offload });
       } catch (err) {
         throw explainTapError(l.name, err);
       }
@@ -143,7 +142,6 @@ export async function openHost(spec: HostSpec, opts: OpenHostOptions = {}): Prom
     clock.close();
     throw err;
   }
-  const core = new SocketCore(stack);
   let closed = false;
   return {
     spec,
@@ -151,13 +149,12 @@ export async function openHost(spec: HostSpec, opts: OpenHostOptions = {}): Prom
     pool,
     link,
     stack,
-    core,
     pcap,
     describe() {
       const l = spec.link;
       const where =
         l.kind === 'tap'
-          ? `tap ${link.name} (kernel side ${macText((link as TapNic).deviceMac)})`
+          ? `tap ${link.name} (kernel side ${macText((link as TapNic).deviceMac)}${l.offload ? ', offload' : ''})`
           : l.kind === 'qemu-stream'
             ? `qemu-stream ${l.mode} ${'path' in l.address ? l.address.path : `${l.address.host}:${l.address.port}`}`
             : `${l.kind} ${l.udp.local.address}:${l.udp.local.port} -> ${l.udp.remote.address}:${l.udp.remote.port}`;

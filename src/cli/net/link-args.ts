@@ -18,7 +18,7 @@ export interface UdpLinkSpec {
 export type StreamSpec = { path: string } | { host: string; port: number };
 
 export type LinkSpec =
-  | { kind: 'tap'; name: string }
+  | { kind: 'tap'; name: string; offload: boolean }
   | { kind: 'udp'; udp: UdpLinkSpec }
   | { kind: 'qemu-dgram'; udp: UdpLinkSpec }
   | { kind: 'qemu-stream'; mode: 'connect' | 'listen'; address: StreamSpec };
@@ -42,6 +42,8 @@ export interface LinkOptionValues {
   gw?: string;
   mtu?: string;
   pcap?: string;
+  /** commander's --no-offload gives false; default true. */
+  offload?: boolean;
 }
 
 /** A usage error: printed as `zerostack <cmd>: <message>`, exit status 2. */
@@ -63,7 +65,8 @@ export function addLinkOptions(cmd: Command): Command {
     .option('--addr <cidr>', "zerostack's address on the link, e.g. 10.7.0.2/24")
     .option('--gw <ip>', 'default gateway')
     .option('--mtu <bytes>', 'IP MTU of the link (68..65521)', '1500')
-    .option('--pcap <file>', 'capture every frame to a pcap file (tcpdump -r)');
+    .option('--pcap <file>', 'capture every frame to a pcap file (tcpdump -r)')
+    .option('--no-offload', 'TAP without IFF_VNET_HDR offloads (no TSO/GSO, checksums in software)');
 }
 
 function endpoint(option: string, text: string): { address: string; port: number } {
@@ -104,7 +107,7 @@ export function hostSpecFrom(o: LinkOptionValues): HostSpec {
   let link: LinkSpec;
   if (o.tap !== undefined) {
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(o.tap)) throw new UsageError(`--tap: a device name has 1..15 characters of [A-Za-z0-9_.-], got "${o.tap}"`);
-    link = { kind: 'tap', name: o.tap };
+    link = { kind: 'tap', name: o.tap, offload: o.offload ?? true };
   } else if (o.udp !== undefined) {
     link = { kind: 'udp', udp: udpPair('--udp', o.udp) };
   } else if (o.qemuDgram !== undefined) {

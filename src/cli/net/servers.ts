@@ -1,6 +1,7 @@
 /**
  * The services `zerostack up` can run on its stack: echo (RFC 862), discard
- * (RFC 863) and a small HTTP/1.1 server (Node's http on CoreStreams).
+ * (RFC 863) and a small HTTP/1.1 server (node:http on `stack.net` sockets,
+ * handed over with `server.emit('connection', socket)`).
  *
  * HTTP routes:
  *   GET  /               a one-line text page naming the host
@@ -8,15 +9,12 @@
  *   POST|PUT  any path   the request body echoed back (Content-Type kept)
  *   anything else        404 / 405
  *
- * Owns: accepting on the socket core and handing each connection to its
- * service; tracking live connections so shutdown can close them.
+ * Owns: listening on the stack's node:net module, handing each connection to
+ * its service, and tracking live connections so shutdown can end them.
  * Must not: open links (host.ts) or know about the command line.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { SocketCore } from '../../socket/core.js';
-import { Errno, toNodeError } from '../../socket/errno.js';
-import { POLLIN, SO_REUSEADDR, SOL_SOCKET } from '../../socket/options.js';
-import { CoreStream } from './core-stream.js';
+import type { NetModule, NetServer, NetSocket } from '../../api/net/index.js';
 
 /** Byte i of the /bytes/N body: a 64 KiB period the tests regenerate. */
 export function patternByte(i: number): number {
@@ -31,66 +29,53 @@ export function patternBlock(): Buffer {
   return b;
 }
 
-/** A listening TCP service on the socket core. */
+/** A listening TCP service on the stack's node:net module. */
 export class TcpService {
-  readonly connections = new Set<CoreStream>();
+  readonly connections = new Set<NetSocket>();
   accepted = 0;
-  private fd: number;
+  readonly server: NetServer;
 
   constructor(
-    private readonly core: SocketCore,
+    net: NetModule,
     readonly name: string,
     readonly port: number,
-    private readonly onConnection: (s: CoreStream) => void,
-    backlog = 128,
+    onConnection: (s: NetSocket) => void,
   ) {
-    const fd = core.socket('tcp');
-    if (fd < 0) throw toNodeError(fd, 'socket');
-    core.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    let r = core.bind(fd, 0, port);
-    if (r === 0) r = core.listen(fd, backlog);
-    if (r < 0) {
-      core.close(fd);
-      throw toNodeError(r, r === Errno.EADDRINUSE ? 'bind' : 'listen', '0.0.0.0', port);
-    }
-    this.fd = fd;
-    core.setReadyListener(fd, (_fd, ev) => {
-      if ((ev & POLLIN) !== 0) this.acceptAll();
-    });
-  }
-
-  private acceptAll(): void {
-    for (;;) {
-      if (this.fd < 0) return;
-      const c = this.core.accept(this.fd);
-      if (c < 0) return; // EAGAIN (or EMFILE: the next connection tries again)
-      const s = new CoreStream(this.core, c);
+    this.server = net.createServer({ allowHalfOpen: true }, (s) => {
       this.accepted++;
       this.connections.add(s);
       s.once('close', () => this.connections.delete(s));
-      s.on('error', () => undefined); // a reset peer is the peer's business; the stream is destroyed
-      this.onConnection(s);
-    }
+      s.on('error', () => undefined); // a reset peer is the peer's business; the socket is destroyed
+      onConnection(s);
+    });
+  }
+
+  /** Listen on 0.0.0.0:port; rejects with Node's error (`listen EADDRINUSE: address already in use 0.0.0.0:7`). */
+  listen(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '0.0.0.0', () => {
+        this.server.off('error', reject);
+        resolve(this);
+      });
+    });
   }
 
   /** Stop listening; with `connections`, also end (FIN) every live connection. */
   close(connections = true): void {
-    if (this.fd >= 0) {
-      this.core.close(this.fd);
-      this.fd = -1;
-    }
+    if (this.server.listening) this.server.close();
     if (connections) for (const s of this.connections) s.end();
   }
 }
 
 /** RFC 862: everything received is sent back; the peer's FIN is answered with ours. */
-export function echoService(core: SocketCore, port: number): TcpService {
-  return new TcpService(core, 'echo', port, (s) => s.pipe(s));
+export function echoService(net: NetModule, port: number): TcpService {
+  return new TcpService(net, 'echo', port, (s) => s.pipe(s));
 }
 
 /** RFC 863: everything received is thrown away; the peer's FIN is answered with ours. Counts bytes. */
-export function discardService(core: SocketCore, port: number, counter: { bytes: number }): TcpService {
-  return new TcpService(core, 'discard', port, (s) => {
+export function discardService(net: NetModule, port: number, counter: { bytes: number }): TcpService {
+  return new TcpService(net, 'discard', port, (s) => {
     s.on('data', (b: Buffer) => (counter.bytes += b.length));
     s.on('end', () => s.end());
   });
@@ -151,9 +136,9 @@ function handle(req: IncomingMessage, res: ServerResponse, hostLine: string): vo
 }
 
 /** HTTP/1.1 on `port`: node:http's parser and keep-alive over zerostack connections. */
-export function httpService(core: SocketCore, port: number, hostLine: string): { service: TcpService; server: Server } {
+export function httpService(net: NetModule, port: number, hostLine: string): { service: TcpService; server: Server } {
   const server = createServer((req, res) => handle(req, res, hostLine));
   server.on('clientError', (_err, socket) => socket.destroy());
-  const service = new TcpService(core, 'http', port, (s) => server.emit('connection', s));
+  const service = new TcpService(net, 'http', port, (s) => server.emit('connection', s));
   return { service, server };
 }
