@@ -141,6 +141,25 @@ function writeAfterFIN(this: Socket, chunk: unknown, encoding?: unknown, cb?: un
   return false;
 }
 
+/** node:net's typed events, plus 'zerocopy'(lo, hi) (completed writeZeroCopy id range). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface Socket {
+  on(event: 'close', listener: (hadError: boolean) => void): this;
+  on(event: 'connect' | 'ready' | 'end' | 'timeout' | 'drain' | 'finish', listener: () => void): this;
+  on(event: 'data', listener: (data: Buffer) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'lookup', listener: (err: Error | null, address: string | undefined, family: number | undefined, host: string) => void): this;
+  on(event: 'zerocopy', listener: (lo: number, hi: number) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this; // eslint-disable-line @typescript-eslint/no-explicit-any
+  once(event: 'close', listener: (hadError: boolean) => void): this;
+  once(event: 'connect' | 'ready' | 'end' | 'timeout' | 'drain' | 'finish', listener: () => void): this;
+  once(event: 'data', listener: (data: Buffer) => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  once(event: 'zerocopy', listener: (lo: number, hi: number) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Socket extends Duplex implements LeaseOwner {
   /** True from connect() until the connection is established or fails. */
   connecting = false;
