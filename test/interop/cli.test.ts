@@ -7,7 +7,8 @@
  * answers ping, shuts down cleanly on SIGINT (exit 0, summary printed) and
  * leaves a pcap that tcpdump reads; `ping`, `get` and `send` work against
  * kernel servers; a busy device and a connection refused are reported as clear
- * one-line errors with exit status 1.
+ * one-line errors with exit status 1; `up --udp` serves over socat's TAP↔UDP
+ * bridge (the no-compiler link).
  *
  * Skipped with a printed reason without /dev/net/tun, netns, python3, curl, nc or the addon.
  */
@@ -160,6 +161,39 @@ c.sendall(h.hexdigest().encode() + b'\\n'); c.close()`,
     } finally {
       holder.child.kill('SIGTERM');
       expect(await holder.exit(T)).toBe(0);
+    }
+  }, 60_000);
+});
+
+const SOCAT = reason === null && spawnSync('socat', ['-V']).status === 0;
+if (reason === null && !SOCAT) console.warn('interop (CLI over UDP) test skipped: socat is not installed');
+
+describe.skipIf(reason !== null || !SOCAT)('the zerostack CLI on a UDP link bridged to a kernel TAP by socat', () => {
+  const peer = new KernelPeer({ index: 6 });
+  beforeAll(() => peer.setupNamespace());
+  afterAll(() => expect(peer.cleanup()).toEqual([]));
+
+  it('up --udp answers ping and serves 1 MiB over HTTP to curl, then exits 0 on SIGINT', async () => {
+    const net = peer.net;
+    // socat owns the kernel TAP (10.77.X.1) and forwards each frame as one datagram to zerostack's UDP port.
+    const socat = peer.spawn(['socat', `TUN:${net}.1/24,tun-type=tap,iff-no-pi,iff-up`, 'UDP-DATAGRAM:127.0.0.1:4101,bind=127.0.0.1:4102']);
+    const up = peer.spawn([process.execPath, '--import', 'tsx', MAIN, 'up', '--udp', '127.0.0.1:4101,127.0.0.1:4102', '--addr', `${net}.2/24`, '--http', '8080']);
+    try {
+      await up.line(/^ready$/, T);
+      expect(up.lines[0]).toBe(`zerostack up: udp 127.0.0.1:4101 -> 127.0.0.1:4102, address ${net}.2/24, mac ${up.lines[0]!.match(/mac ([0-9a-f:]{17})/)![1]}, mtu 1500`);
+      const ping = peer.spawn(['ping', '-n', '-c', '2', '-i', '0.2', '-W', '2', `${net}.2`]);
+      expect(await ping.exit(T), ping.describe()).toBe(0);
+      const get = peer.spawn(['sh', '-c', `curl -sS --max-time 15 http://${net}.2:8080/bytes/${1 << 20} | sha256sum`]);
+      expect(await get.exit(T), get.describe()).toBe(0);
+      const block = patternBlock();
+      const want = createHash('sha256');
+      for (let i = 0; i < 16; i++) want.update(block);
+      expect(get.lines[0]!.split(/\s+/)[0]).toBe(want.digest('hex'));
+      up.child.kill('SIGINT');
+      expect(await up.exit(T), up.describe()).toBe(0);
+    } finally {
+      if (up.exitCode === null) up.child.kill('SIGKILL');
+      socat.child.kill('SIGTERM');
     }
   }, 60_000);
 });

@@ -116,11 +116,16 @@ export class KernelPeer {
    * no TapNic or Stack in this process.
    */
   setupDevice(): void {
-    run('ip', ['netns', 'del', this.ns]);
-    must('ip', ['netns', 'add', this.ns]);
+    this.setupNamespace();
     must('ip', ['-n', this.ns, 'tuntap', 'add', 'dev', this.dev, 'mode', 'tap']);
     must('ip', ['-n', this.ns, 'addr', 'add', `${this.kernelIp}/24`, 'dev', this.dev]);
     must('ip', ['-n', this.ns, 'link', 'set', this.dev, 'up']);
+  }
+
+  /** Only the namespace (loopback up): for links someone else creates in it (socat). */
+  setupNamespace(): void {
+    run('ip', ['netns', 'del', this.ns]);
+    must('ip', ['netns', 'add', this.ns]);
     must('ip', ['-n', this.ns, 'link', 'set', 'lo', 'up']);
   }
 
