@@ -11,4 +11,5 @@ export { Network } from './sim/network.js';
 export { Stack, getDefaultPool } from './stack.js';
 export { TcpLayer } from './tcp/tcp-layer.js';
 export * from './socket/index.js';
+export { createNet, NetSocket, NetServer, ZeroCopyLease, type NetModule, type SocketOptions as NetSocketOptions, type ServerOptions as NetServerOptions, type OnReadOptions, type LookupFunction, type NetConnectOpts, type ZeroCopyCallback } from './api/net/index.js';
 export { Dgram, Socket as DgramSocket, type SocketOptions as DgramSocketOptions, type SendCallback as DgramSendCallback } from './api/dgram/index.js';

@@ -229,8 +229,11 @@ function synSent(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, now: Nanos): void {
     return;
   }
   // "Otherwise, enter SYN-RECEIVED, form a SYN,ACK segment <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>
-  // and send it." (simultaneous open). Text is not kept: the peer retransmits it.
-  pkt.release();
+  // and send it. … If there are other controls or text in the segment, queue them for
+  // processing after the ESTABLISHED state has been reached" (simultaneous open). The text
+  // waits, not yet acknowledged, in the reassembly queue at RCV.NXT (deliverSynText); a FIN
+  // is not kept (the peer retransmits it once we ACK its SYN; FreeBSD does the same).
+  queueSynText(tcb, seg, pkt);
   setState(tcb, TcpState.SYN_RECEIVED);
   tcb.rtxTimer.cancel();
   tcb.rtxCount = 0;
@@ -422,6 +425,7 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
     }
     setState(tcb, TcpState.ESTABLISHED);
     tcb.connTimer.cancel();
+    if (!tcb.reasm.isEmpty()) deliverSynText(tcb, now);
     // The handshake is over: SYN-ACK backoff does not carry into data transfer (no RFC 6298
     // §5.7 3-second fallback either: like Linux, the RTO stays at its initial value).
     if (tcb.synRetransmitted && !tcb.tsEnabled) tcb.rtt.resetBackoff();
@@ -603,6 +607,41 @@ function ackAdvanced(tcb: Tcb, ack: number, seg: TcpRepr, now: Nanos): void {
       tcb.layer.raise(tcb, TcbEvent.WRITABLE, 0);
     }
   }
+}
+
+/** RFC 9293 §3.10.7.3: keep the text of a SYN received in SYN-SENT (up to the receive buffer) at RCV.NXT. */
+function queueSynText(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer): void {
+  const len = Math.min(seg.payloadLength, tcb.opts.rcvbuf);
+  if (len <= 0) {
+    pkt.release();
+    return;
+  }
+  pkt.trimFront(seg.payloadOffset - pkt.head);
+  pkt.trimBack(pkt.length - len);
+  tcb.reasm.insert(tcb.rcvNxt, pkt, tcb.rcvNxt);
+}
+
+/** The handshake completed: deliver the queued SYN text as in-order data (ACKed under the delayed-ACK policy). */
+function deliverSynText(tcb: Tcb, now: Nanos): void {
+  let total = 0;
+  for (;;) {
+    const b = tcb.reasm.takeInOrder(tcb.rcvNxt);
+    if (b === null) break;
+    const n = b.chainLength();
+    tcb.recvBuf.push(b);
+    tcb.rcvNxt = seqAdd(tcb.rcvNxt, n);
+    tcb.bytesReceived += n;
+    total += n;
+  }
+  if (total === 0) return;
+  tcb.sack.onRcvNxtAdvanced(tcb.rcvNxt, tcb.reasm);
+  tcb.dataSegsIn++;
+  tcb.lastDataRecv = now;
+  tcb.ackPending = true;
+  const d = tcb.delack.onData(tcb, total, now);
+  if (d === ACK_NOW) tcb.ackNow = true;
+  else armDelayedAck(tcb, d);
+  tcb.layer.raise(tcb, TcbEvent.READABLE, 0);
 }
 
 /** Text and/or FIN of a SYN-ACK (already at RCV.NXT): trim to the window, then receive. */

@@ -65,4 +65,21 @@ describe('TCP rules checked with the packetdrill runner', () => {
 +0 %{ assert tcpi_state == TCPI_CLOSED }%
 `);
   });
+
+  it('rfc9293_3_10_7_3_text_of_a_syn_received_in_syn_sent_is_queued_until_established', () => {
+    ok(`--tolerance_usecs=10000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS
++0 > S 0:0(0) win 65535 <...>
++0.1 < S 0:3(3) win 32767 <mss 1460,sackOK,eol,eol>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>
++0 read(3, ..., 100) = -1 EAGAIN
++0.1 < . 4:4(0) ack 1 win 32767
++0 read(3, ..., 100) = 3
++0 close(3) = 0
++0 > F. 1:1(0) ack 4 win 65535
+`);
+  });
 });
+
