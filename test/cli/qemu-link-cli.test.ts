@@ -57,9 +57,9 @@ describe('zerostack up on QEMU links (the test plays QEMU with a second zerostac
   const port = 20000 + (process.pid % 20000);
 
   it('--qemu-stream listen: the peer connects, pings and GETs /, SIGINT exits 0', async () => {
-    const cli = startCli(['--qemu-stream', `listen:127.0.0.1:${port}`, '--addr', '10.66.0.2/24', '--http', '80']);
+    const cli = startCli(['--qemu-stream', `listen:127.0.0.1:${port}`, '--addr', '10.66.0.2/24', '--gw', '10.66.0.1', '--http', '80']);
     await cli.ready;
-    expect(cli.lines[0]).toMatch(new RegExp(`^zerostack up: qemu-stream listen 127\\.0\\.0\\.1:${port}, address 10\\.66\\.0\\.2/24`));
+    expect(cli.lines[0]).toMatch(new RegExp(`^zerostack up: qemu-stream listen 127\\.0\\.0\\.1:${port}, address 10\\.66\\.0\\.2/24, .*, gateway 10\\.66\\.0\\.1$`));
     const clock = new RealClock();
     const pool = new PacketPool({ memoryBytes: 8 << 20 });
     const nic = await QemuStreamNic.connect({ host: '127.0.0.1', port }, { pool, clock });

@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import { openHost } from '../net/host.js';
 import { addLinkOptions, hostSpecFrom, portOption, type LinkOptionValues } from '../net/link-args.js';
 import { onShutdownSignal, runReporting } from '../net/run.js';
+import { intOption } from '../options.js';
 import { discardService, echoService, httpService, type TcpService } from '../net/servers.js';
 
 interface UpOptions extends LinkOptionValues {
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option('--echo <port>', 'serve TCP echo (RFC 862) on <port>', portOption('--echo'))
     .option('--discard <port>', 'serve TCP discard (RFC 863) on <port>', portOption('--discard'))
     .option('--http <port>', 'serve HTTP on <port>: GET /, GET /bytes/N, POST/PUT echo', portOption('--http'))
-    .option('--linger-ms <ms>', 'on shutdown, wait up to <ms> for connections to close', (v) => Number(v), DEFAULT_LINGER_MS)
+    .option('--linger-ms <ms>', 'on shutdown, wait up to <ms> for connections to close', intOption('--linger-ms'), DEFAULT_LINGER_MS)
     .action((o: UpOptions) => runReporting('up', () => up(o)));
 }
 
