@@ -368,3 +368,10 @@ describe('packetdrill runner: more grammar the runner executes', () => {
     expect(r.duration).toBeGreaterThanOrEqual(0.5);
   });
 });
+
+describe('packetdrill runner: commands before the first event', () => {
+  it('a_leading_sockstat_assertion_runs_and_can_fail', () => {
+    const r = run('0 `sysctl -w net.inet.tcp.recvspace=65536`\n+0 `sockstat -4 -P tcp -s | grep -c TIME_WAIT | grep 1`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n');
+    expect(only(r).message).toMatch(/0 socket\(s\) in TIME_WAIT/);
+  });
+});

@@ -42,6 +42,7 @@ import { VirtualClock } from '../../time/virtual-clock.js';
 import { parseIpv4 } from '../../wire/address.js';
 import { TcpFlag } from '../../wire/tcp.js';
 import { runCommand } from './commands.js';
+import { parseSysctl } from './sysctl.js';
 import { compareSegment, type Difference, type ExpectedSegment } from './expect.js';
 import { buildInbound, encodeOptions, flagBits, formatSegment, parseLive, scriptOptions, type LivePacket, type WireOption } from './packets.js';
 import type { Failure, ScriptResult, Verdict } from './result.js';
@@ -262,12 +263,13 @@ export class Run {
 
   private runEvents(): void {
     let anchor = 0; // ns: what relative times count from
-    let lastScheduled = 0;
     let leading = true;
     for (const ev of this.script.events) {
       this.current = ev;
-      const isLeadingSysctl = leading && ev.body.kind === 'command';
-      if (!isLeadingSysctl) leading = false;
+      // The commands before the first other event: their sysctls were applied before the
+      // stack was built (applyLeadingSysctls); other commands among them run in order.
+      if (ev.body.kind !== 'command') leading = false;
+      const isLeadingSysctl = leading && ev.body.kind === 'command' && parseSysctl(ev.body.command) !== null;
       const t = ev.time;
       const base = t.kind === 'absolute' || (t.kind === 'range' && !t.relative) ? 0 : anchor;
       const body = ev.body;
@@ -289,7 +291,6 @@ export class Run {
         }
         const arrived = this.expectPacket(body, at, lo, hi, t.kind === 'any');
         anchor = arrived;
-        lastScheduled = at;
         continue;
       }
       if (t.kind === 'range' || t.kind === 'any') this.fail('runner', `${t.kind} times are only allowed on outbound packets`, false);
@@ -309,9 +310,7 @@ export class Run {
       // What the event did may have unblocked a pending call (packets are processed synchronously).
       if (this.pending.length > 0) this.retryPending();
       anchor = scheduled;
-      lastScheduled = scheduled;
     }
-    void lastScheduled;
     // Blocking calls with `...t2` must still return.
     if (this.pending.length > 0) {
       const last = Math.max(...this.pending.map((p) => p.end ?? p.start));
