@@ -764,8 +764,31 @@ export class Socket extends Duplex implements LeaseOwner {
   // ---------------------------------------------------------------------------
   // Writing
 
-  override _write(chunk: Uint8Array, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.writeGeneric({ chunks: [chunk], idx: 0, off: 0, cb });
+  override _write(chunk: Uint8Array | string, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
+    // Fast path (small messages): nothing queued, connected, plain bytes, and TCP takes them all.
+    const h = this.h;
+    if (h !== null && !this.connecting && this.wreq === null && bytes.length > 0 && !this.zcChunks.has(bytes)) {
+      const r = this.core.send(h, bytes, 0, bytes.length);
+      if (r === bytes.length) {
+        this.touch();
+        this.dispatched += r;
+        cb();
+        return;
+      }
+      if (r > 0) {
+        // Partly taken: the rest waits for send space like any queued write.
+        this.touch();
+        this.dispatched += bytes.length;
+        this.wreq = { chunks: [bytes], idx: 0, off: r, cb };
+        return;
+      }
+      if (r !== Errno.EAGAIN) {
+        cb(errnoException(r, 'write'));
+        return;
+      }
+    }
+    this.writeGeneric({ chunks: [bytes], idx: 0, off: 0, cb });
   }
 
   override _writev(chunks: { chunk: Uint8Array; encoding: BufferEncoding }[], cb: (err?: Error | null) => void): void {
@@ -778,10 +801,6 @@ export class Socket extends Duplex implements LeaseOwner {
   }
 
   private writeGeneric(req: WriteReq): void {
-    for (let i = 0; i < req.chunks.length; i++) {
-      const c = req.chunks[i] as unknown;
-      if (typeof c === 'string') req.chunks[i] = Buffer.from(c);
-    }
     if (this.connecting) {
       this.connectWrite = req;
       return;
