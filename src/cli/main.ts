@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { register as get } from './commands/get.js';
+import { register as lab } from './commands/lab.js';
 import { register as packetdrill } from './commands/packetdrill.js';
 import { register as ping } from './commands/ping.js';
 import { register as selfcheck } from './commands/selfcheck.js';
@@ -16,6 +17,7 @@ program.name('zerostack').description('A TCP/IP stack in TypeScript with a virtu
 
 // One line per subcommand module (keep alphabetical).
 get(program);
+lab(program);
 packetdrill(program);
 ping(program);
 selfcheck(program);

@@ -44,5 +44,5 @@ export function formatCell(v: string | number | boolean | null | undefined): str
 
 /** A column header with its unit: "goodput (bit/s)". */
 export function columnHeader(c: { label: string; unit?: string }): string {
-  return c.unit ? `${c.label} (${c.unit})` : c.label;
+  return c.unit && c.unit !== c.label ? `${c.label} (${c.unit})` : c.label;
 }

@@ -72,7 +72,8 @@ export function reportHtml(report: LabReport, files: HtmlFiles): string {
 
 function tableHtml(table: LabReport['experiments'][number]['table']): string {
   const byKey = new Map(table.columns.map((c) => [c.key, c]));
-  const keys = csvKeys(table);
+  // Declared columns only (the CSV keeps every key); a table without declared columns shows all.
+  const keys = table.columns.length > 0 ? table.columns.map((c) => c.key) : csvKeys(table);
   const head = keys.map((k) => `<th>${escapeHtml(columnHeader(byKey.get(k) ?? { label: k }))}</th>`).join('');
   const body = table.rows
     .map((r) => '<tr>' + keys.map((k) => `<td${typeof r[k] === 'number' ? ' class="num"' : ''}>${escapeHtml(formatCell(r[k]))}</td>`).join('') + '</tr>')

@@ -5,3 +5,4 @@ export { toVegaLite, scaleType, axisType, LOG_SPAN } from './vega-spec.js';
 export { renderSvg, renderPng } from './render.js';
 export { reportHtml, escapeHtml } from './html.js';
 export { formatNumber, formatCell, columnHeader } from './format.js';
+export { singleRunReport, singleRunFinding, singleRunCharts } from './single-run.js';

@@ -61,8 +61,11 @@ function axisEncoding(axis: ChartAxis, data: readonly Datum[]): Record<string, u
     const scale = scaleType(axis, data);
     enc['scale'] = scale === 'linear' ? { zero: false } : { type: scale };
     // "10G" reads better than "10,000,000,000"; '~s' is d3's SI format without trailing zeros.
-    if (maxAbs(data, axis.field) >= 1e4) enc['axis'] = { format: '~s', labelOverlap: true };
-    else enc['axis'] = { labelOverlap: true };
+    const ax: Record<string, unknown> = { labelOverlap: true };
+    if (maxAbs(data, axis.field) >= 1e4) ax['format'] = '~s';
+    // Counts (rooms, flows, CPUs) should not get ticks at 1.2, 1.4, …
+    if (scale === 'linear' && numbers(data, axis.field).every(Number.isInteger)) ax['tickMinStep'] = 1;
+    enc['axis'] = ax;
   } else {
     enc['axis'] = { labelAngle: 0, labelOverlap: true };
   }
