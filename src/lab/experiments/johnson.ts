@@ -28,8 +28,15 @@ const CSUMS: CsumMode[] = ['unnecessary', 'none'];
 const ERAS: EraName[] = ['2002', '2025'];
 /** Segments in each measurement window (and half as many in the warm-up): enough for a steady state, small enough for the 60 s budget. */
 const WINDOW_SEGMENTS = 240;
+/** Socket-buffer turnovers in each measurement window (with the warm-up, keeps pre-buffered data from inflating it). */
+const BUFFER_TURNS = 1;
+/** Smallest socket buffer of a run. */
+const MIN_BUF = 2 * 1024 * 1024;
 const CHUNK = 65536;
 const DELAY_NS = 10_000;
+
+/** perPacket charges per frame in the stack's accounting: one by IP, one by TCP (each side, each direction). */
+export const PACKET_CHARGES = 2;
 
 export const johnsonMtu = (era: EraName): number => (era === '2002' ? 9000 : 65535);
 
@@ -38,12 +45,15 @@ const mssOf = (mtu: number): number => mtu - 52;
 
 /**
  * The goodput (bit/s) the cost model allows one flow between two one-CPU hosts
- * when the link is not the limit. Per full segment of S payload bytes:
- *   sender:   perPacket (data out) + perPacket/2 (an ACK in per two segments)
+ * when the link is not the limit. The stack charges perPacket once per layer
+ * that handles a frame (IP and TCP: PACKET_CHARGES per frame, see
+ * src/ip/ipv4-input.ts, src/ip/link-output.ts, src/tcp/tcp-layer.ts, output.ts).
+ * Per full segment of S payload bytes, with c = PACKET_CHARGES·perPacket:
+ *   sender:   c (data out) + c/2 (an ACK in per two segments)
  *             + copy (copy: S·perByteCopy; copy+csum: S·perByteCopyCsum; zerocopy: 0)
  *             + transmit checksum without offload (S·perByteCsum, unless copy+csum already summed)
  *             + perSyscall·S/chunk
- *   receiver: perPacket (data in) + perPacket/2 (an ACK out per two segments)
+ *   receiver: c (data in) + c/2 (an ACK out per two segments)
  *             + receive checksum without offload (S·perByteCsum)
  *             + copy to the reader (S·perByteCopy; zerocopy: 0) + perSyscall·S/chunk
  * and the slower host sets the pace: 8·S / max(sender, receiver).
@@ -53,11 +63,12 @@ export function predictedGoodput(era: EraName, copy: CopyMode, csum: CsumMode): 
   const S = mssOf(johnsonMtu(era));
   const offload = csum !== 'none';
   const sysPerSeg = (m.perSyscallNs * S) / CHUNK;
-  let sender = 1.5 * m.perPacketNs + sysPerSeg;
+  const c = PACKET_CHARGES * m.perPacketNs;
+  let sender = 1.5 * c + sysPerSeg;
   if (copy === 'copy') sender += S * m.perByteCopyNs;
   if (copy === 'copy+csum') sender += S * m.perByteCopyCsumNs;
   if (!offload && copy !== 'copy+csum') sender += S * m.perByteCsumNs;
-  let receiver = 1.5 * m.perPacketNs + sysPerSeg;
+  let receiver = 1.5 * c + sysPerSeg;
   if (!offload) receiver += S * m.perByteCsumNs;
   if (copy !== 'zerocopy') receiver += S * m.perByteCopyNs;
   return { bitsPerSecond: (8 * S * 1e9) / Math.max(sender, receiver), senderNsPerSeg: sender, receiverNsPerSeg: receiver };
@@ -76,16 +87,18 @@ export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
     const mtu = johnsonMtu(era);
     for (const csum of CSUMS) {
       for (const copy of MODES) {
-        const cpuRate = predictedGoodput(era, 'zerocopy', csum).bitsPerSecond;
+        const cpuRate = predictedGoodput(era, copy, csum).bitsPerSecond;
         for (const rate of rates) {
-          // Size the window for WINDOW_SEGMENTS at the slower of link and (fastest) CPU.
+          // The pace this run should reach: the slower of link and (predicted) CPU, with slack.
           const pace = Math.min(rate, cpuRate * 1.2);
-          const windowNs = Math.max(200_000, Math.round((WINDOW_SEGMENTS * mtu * 8 * 1e9) / pace));
-          // Buffers of ~4 bandwidth-delay products at the pace (not the link rate: a 400 Gbit/s BDP
-          // the CPU cannot fill would only stretch the warm-up); the warm-up covers filling them
-          // at copy speed plus slow start.
+          // Buffers of ~4 bandwidth-delay products at the pace, at least MIN_BUF: CPU queueing stretches
+          // the RTT of a CPU-bound flow, and with smaller buffers the zero-copy sender idles waiting for
+          // send space (docs/lab.md) — not at the link rate: a BDP the CPU cannot fill only stretches the warm-up.
           const rttNs = 2 * DELAY_NS + (2 * mtu * 8 * 1e9) / rate;
-          const bufBytes = Math.min(8 * 1024 * 1024, Math.max(256 * 1024, Math.ceil((4 * pace * rttNs) / 8e9)));
+          const bufBytes = Math.min(16 * 1024 * 1024, Math.max(MIN_BUF, Math.ceil((4 * pace * rttNs) / 8e9)));
+          // Window: WINDOW_SEGMENTS at the pace, and at least BUFFER_TURNS buffer turnovers, so data
+          // buffered before the window cannot inflate it. Warm-up: filling the buffers at copy speed plus slow start.
+          const windowNs = Math.round(Math.max(200_000, (WINDOW_SEGMENTS * mtu * 8 * 1e9) / pace, (BUFFER_TURNS * bufBytes * 8 * 1e9) / pace));
           const fillNs = bufBytes * costModel(era).perByteCopyCsumNs;
           const warmupNs = Math.round(Math.max(windowNs / 2, 2 * fillNs + 30 * rttNs));
           tasks.push({
@@ -122,6 +135,7 @@ export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
 interface BulkLike {
   params: Record<string, unknown>;
   goodputBitsPerSecond: number;
+  retransmits?: number;
   cpu?: { sender: { idle: number }; receiver: { idle: number } };
   simEvents?: number;
 }
@@ -149,6 +163,7 @@ export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
       linkShare: pct(r.goodputBitsPerSecond / (p['linkRateBps'] as number)),
       senderCpuPct: pct(senderBusy),
       receiverCpuPct: pct(receiverBusy),
+      retransmits: r.retransmits ?? null,
     });
   }
 
@@ -183,6 +198,18 @@ export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
   }
 
   const chartData = rows.map((r) => ({ ...r, series: `${r['copy']} (offload ${r['offload']})` }));
+  // zero-copy / copy goodput per rate: the curves separate where this leaves 1 (the finding's threshold is 1.1).
+  const ratioData: Record<string, string | number>[] = [];
+  for (const era of ERAS) {
+    for (const csum of CSUMS) {
+      for (const rate of rates) {
+        const c = byKey.get(key(era, csum, 'copy', rate));
+        const z = byKey.get(key(era, csum, 'zerocopy', rate));
+        if (c === undefined || z === undefined || c.goodputBitsPerSecond <= 0) continue;
+        ratioData.push({ era, offload: csum === 'none' ? 'off' : 'on', linkRateBps: rate, ratio: Math.round((z.goodputBitsPerSecond / c.goodputBitsPerSecond) * 1000) / 1000 });
+      }
+    }
+  }
   return {
     id: 'johnson',
     title: 'Johnson 2001: bulk goodput and CPU vs link rate, copy vs zero-copy',
@@ -196,6 +223,7 @@ export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
         { key: 'linkShare', label: 'of link', unit: '%' },
         { key: 'senderCpuPct', label: 'sender CPU', unit: '%' },
         { key: 'receiverCpuPct', label: 'receiver CPU', unit: '%' },
+        { key: 'retransmits', label: 'retransmits' },
       ],
       rows,
     },
@@ -212,6 +240,16 @@ export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
         column: { field: 'era', title: 'era' },
       },
       {
+        id: 'johnson-separation',
+        title: 'Zero-copy / copy goodput ratio vs link rate (curves separate where it leaves 1)',
+        mark: 'line',
+        data: ratioData,
+        x: { field: 'linkRateBps', title: 'link rate (bit/s)', type: 'quantitative', log: true },
+        y: { field: 'ratio', title: 'zero-copy goodput / copy goodput', type: 'quantitative' },
+        color: { field: 'offload', title: 'checksum offload' },
+        column: { field: 'era', title: 'era' },
+      },
+      {
         id: 'johnson-cpu',
         title: 'Sender CPU utilisation vs link rate',
         mark: 'line',
@@ -222,7 +260,7 @@ export function johnsonReport(results: readonly BulkLike[]): ExperimentReport {
         column: { field: 'era', title: 'era' },
       },
     ],
-    extra: { separations, windowSegments: WINDOW_SEGMENTS },
+    extra: { separations, windowSegments: WINDOW_SEGMENTS, ratios: ratioData },
   };
 }
 

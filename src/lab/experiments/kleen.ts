@@ -65,6 +65,7 @@ interface RunLike {
   latencyUs: Pcts;
   ackDelayUs?: Pcts | null;
   ackDelayTimerShare?: number | null;
+  ackDelayHistogramUs?: { lowUs: number; highUs: number; count: number }[];
   counters?: { server?: Record<string, number> };
   simEvents?: number;
 }
@@ -119,6 +120,15 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
     );
   }
 
+  // ACK-delay distributions of the loaded runs (log-spaced buckets), one series per mode.
+  const histData: Record<string, string | number>[] = [];
+  for (const r of sorted) {
+    if ((r.params['load'] as number) === 0 || !r.ackDelayHistogramUs) continue;
+    const total = r.ackDelayHistogramUs.reduce((a, b) => a + b.count, 0);
+    for (const b of r.ackDelayHistogramUs) {
+      histData.push({ workload: r.workload, mode: `${String(r.params['rxPath'])} / offload ${r.params['csum'] === 'none' ? 'off' : 'on'}`, lowUs: b.lowUs, sharePct: total > 0 ? r1((b.count / total) * 100) : 0 });
+    }
+  }
   const ackChart = rows
     .filter((r) => r['ackDelayP50Us'] !== null)
     .map((r) => ({ ...r, mode: `${r['rxPath']} / offload ${r['offload']}`, loadLabel: Number(r['load']) > 0 ? `load ${r['load']}` : 'no load' }));
@@ -158,6 +168,16 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
         column: { field: 'workload', title: 'workload' },
       },
       {
+        id: 'kleen-ack-delay-distribution',
+        title: `ACK-delay distribution on the loaded server host (${KLEEN_LOAD} CPU hogs, era 2002)`,
+        mark: 'line',
+        data: histData,
+        x: { field: 'lowUs', title: 'ACK delay, bucket start (µs)', type: 'quantitative', log: true },
+        y: { field: 'sharePct', title: 'share of ACK-delay samples (%)', type: 'quantitative' },
+        color: { field: 'mode', title: 'rx path / checksum offload' },
+        column: { field: 'workload', title: 'workload' },
+      },
+      {
         id: 'kleen-rate',
         title: 'Chat messages/s and rr transactions/s by receive path (era 2002)',
         mark: 'bar',
@@ -168,7 +188,7 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
         column: { field: 'workload', title: 'workload' },
       },
     ],
-    extra: { load: KLEEN_LOAD, timerModeMs: TIMER_MODE_MS },
+    extra: { load: KLEEN_LOAD, timerModeMs: TIMER_MODE_MS, ackDelayHistograms: histData },
   };
 }
 
