@@ -83,8 +83,13 @@ function connectOptions(o: ConnectOptionsIn, defaultPort: number): { host: strin
   return out;
 }
 
-/** undici's connector: `(options, callback)`, called per new connection; callback(err, socket) once connected. */
-export type UndiciConnector = (options: ConnectOptionsIn, callback: (err: Error | null, socket: Duplex | null) => void) => void;
+/**
+ * undici's connector: `(options, callback)`, called per new connection;
+ * callback(null, socket) once connected, or callback(err, null). The socket is a
+ * stack.net Socket, which undici's typings cannot name (they expect node:net's),
+ * hence `never` in that slot: any undici callback type accepts it.
+ */
+export type UndiciConnector = (options: ConnectOptionsIn, callback: (...args: [null, never] | [Error, null]) => void) => void;
 
 /**
  * A connector for undici (`new Agent({ connect: undiciConnector(stack.net) })`,
@@ -104,7 +109,7 @@ export function undiciConnector(net: NetModule): UndiciConnector {
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.removeListener('error', onError);
-      callback(null, socket);
+      callback(null, socket as never);
     });
   };
 }

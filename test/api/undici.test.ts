@@ -4,6 +4,7 @@
 // in virtual time on the simulated network (the test drives the clock).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import { Readable } from 'node:stream';
 import { Agent, fetch, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveHttp, undiciConnector } from '../../src/api/http.js';
@@ -81,7 +82,8 @@ describe('undici over zerostack (Agent({ connect: undiciConnector(stack.net) }))
     async function* body(): AsyncGenerator<Buffer> {
       for (let i = 0; i < N; i++) yield chunkOf(i, CHUNK);
     }
-    const r = await request(`http://${SERVER}:${s.port}/upload`, { method: 'PUT', body: body(), dispatcher: agent });
+    // A stream of unknown length: undici sends it with chunked transfer encoding.
+    const r = await request(`http://${SERVER}:${s.port}/upload`, { method: 'PUT', body: Readable.from(body()), dispatcher: agent });
     expect(await r.body.json()).toEqual({ n: N * CHUNK, digest: expected.digest('hex'), te: 'chunked' });
     await agent.close();
     await s.close();
