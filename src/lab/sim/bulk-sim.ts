@@ -83,7 +83,7 @@ export function runBulkSim(p: CommonParams, spec: BulkSimSpec): BulkSimOutcome {
         const viewsPerRead = Math.max(1, Math.floor(buf.length / Math.max(1, spec.mtu - 52)));
         for (;;) {
           let n: number;
-          if (zeroCopy && !process.env['ZC_RECV_COPY']) {
+          if (zeroCopy) {
             const k = yield* s.recvViews(fd, viewsPerRead, views);
             n = 0;
             for (let j = 0; j < Math.max(0, k); j++) {
