@@ -40,6 +40,15 @@ export function flightSize(tcb: Tcb): number {
   return seqDiff(tcb.sndMax, tcb.sndUna);
 }
 
+/**
+ * FlightSize for ssthresh at recovery entry: RFC 5681 §3.2 step 2 "additional data
+ * sent in limited transmit MUST NOT be included in this calculation" (RFC 6675 (4.2)).
+ */
+function entryFlight(tcb: Tcb): number {
+  const f = flightSize(tcb) - tcb.ltBytes;
+  return f > 0 ? f : 0;
+}
+
 /** RFC 6675 recovery applies to this connection: SACK negotiated (RFC 2018 §2) and config.sackRecovery. */
 export function sackRecoveryOn(tcb: Tcb): boolean {
   return tcb.sackEnabled && tcb.layer.config.sackRecovery;
@@ -83,7 +92,12 @@ export function congestionFlight(tcb: Tcb): number {
   if (sb.isEmpty() && !tcb.inRecovery) return seqFlight;
   // RFC 6675 §5 step (3.1): outside recovery HighRxt = HighACK (nothing counts twice).
   const highRxt = tcb.inRecovery ? tcb.highRxt : tcb.sndUna;
-  return sb.pipe(tcb.sndUna, tcb.sndMax, highRxt, DUPACK_THRESHOLD, tcb.sndMss);
+  return sb.pipe(tcb.sndUna, tcb.sndMax, highRxt, DUPACK_THRESHOLD, tcb.sndMss, lostBelow(tcb));
+}
+
+/** Octets below this count as lost in SetPipe/NextSeg besides IsLost(): SND.UNA outside recovery. */
+function lostBelow(tcb: Tcb): number {
+  return tcb.inRecovery && seqGt(tcb.lostBelow, tcb.sndUna) ? tcb.lostBelow : tcb.sndUna;
 }
 
 /**
@@ -144,7 +158,7 @@ export function onDuplicateAck(tcb: Tcb, now: Nanos): void {
   // RFC 6582's recover is the highest sequence number sent; tcb.recover is one past it,
   // so "SEG.ACK − 1 > recover" reads SEG.ACK ≥ tcb.recover.
   if (!seqGe(tcb.sndUna, tcb.recover)) return;
-  const flight = flightSize(tcb);
+  const flight = entryFlight(tcb);
   // RFC 6582 §3.2 step 2: recover = highest sequence number transmitted.
   tcb.recover = tcb.sndMax;
   tcb.inRecovery = true;
@@ -185,11 +199,12 @@ function sackDuplicateAck(tcb: Tcb, now: Nanos): void {
 /** RFC 6675 §5 step (4): fast retransmit and enter loss recovery. */
 function enterSackRecovery(tcb: Tcb, now: Nanos): void {
   const mib = tcb.layer.mib;
-  const flight = flightSize(tcb);
+  const flight = entryFlight(tcb);
   // (4.1) RecoveryPoint = HighData.
   tcb.recover = tcb.sndMax;
   tcb.inRecovery = true;
   tcb.partialAckSeen = false;
+  tcb.lostBelow = tcb.sndUna;
   // (4.2) ssthresh = cwnd = FlightSize / 2 (RFC 5681 eq. 4, at least 2 SMSS; CUBIC: β·FlightSize).
   tcb.cc.onEnterRecovery(flight, now);
   mib.TCPSackRecovery++;
@@ -220,7 +235,7 @@ export function sackRecoveryOutput(tcb: Tcb): number {
   let sent = 0;
   // Rule (1) — (C.1)-(C.5): lost holes first, lowest first.
   while (tcb.cc.cwnd - congestionFlight(tcb) >= smss) {
-    if (!sb.findHole(tcb.sndUna, tcb.highRxt, true, DUPACK_THRESHOLD, smss, HOLE)) break;
+    if (!sb.findHole(tcb.sndUna, tcb.highRxt, true, DUPACK_THRESHOLD, smss, HOLE, lostBelow(tcb))) break;
     if (!retransmitHole(tcb, HOLE[0]!, HOLE[1]!)) return sent;
     mib.TCPFastRetrans++;
     sent++;
@@ -229,7 +244,7 @@ export function sackRecoveryOutput(tcb: Tcb): number {
   sent += sendData(tcb);
   // Rules (3) and (4) only when cwnd still has room and no new data could go.
   while (tcb.cc.cwnd - congestionFlight(tcb) >= smss) {
-    if (sb.findHole(tcb.sndUna, tcb.highRxt, false, DUPACK_THRESHOLD, smss, HOLE)) {
+    if (sb.findHole(tcb.sndUna, tcb.highRxt, false, DUPACK_THRESHOLD, smss, HOLE, tcb.sndUna)) {
       if (!retransmitHole(tcb, HOLE[0]!, HOLE[1]!)) return sent;
       mib.TCPFastRetrans++;
       sent++;
@@ -270,7 +285,8 @@ function rescueRetransmit(tcb: Tcb): boolean {
   } else if (!sb.isEmpty()) {
     bottom = seqMax(bottom, sb.highestSacked());
   }
-  if (!seqLt(bottom, top)) return false;
+  // Nothing to rescue when that octet was already retransmitted in this recovery.
+  if (!seqLt(bottom, top) || seqLe(top, tcb.highRxt)) return false;
   const room = dataRoomFor(tcb);
   const span = seqDiff(top, bottom);
   const from = span > room ? seqAdd(top, -room) : bottom;
@@ -288,6 +304,7 @@ function rescueRetransmit(tcb: Tcb): boolean {
 export function onNewAck(tcb: Tcb, acked: number, flightBefore: number, rttSample: Nanos, now: Nanos): boolean {
   // RFC 6675 §5: "If the incoming ACK is a cumulative acknowledgment, the TCP MUST reset DupAcks to zero."
   tcb.dupAcks = 0;
+  tcb.ltBytes = 0;
   const sack = sackRecoveryOn(tcb);
   if (sack) {
     tcb.scoreboard.advance(tcb.sndUna);
@@ -309,6 +326,12 @@ export function onNewAck(tcb: Tcb, acked: number, flightBefore: number, rttSampl
   if (sack) {
     // RFC 6675 §5 (B): the scoreboard was updated; SetPipe and step (C) run in the output
     // pass after this ACK. RFC 6298 §5.3: restart the timer for the new SND.UNA.
+    // RFC 6582 §3.2 step 3's inference holds here too: the segment now at SND.UNA was sent
+    // before the retransmission this ACK reports, so (barring reordering) it is lost. Without it
+    // a run of losses with fewer than DupThresh segments SACKed above it never passes IsLost()
+    // and, once pipe fills cwnd, waits for the RTO. NextSeg rule (1) and SetPipe treat the
+    // segment's octets as lost (tcb.lostBelow).
+    tcb.lostBelow = seqAdd(tcb.sndUna, tcb.sndMss);
     return true;
   }
   // RFC 6582 §3.2 step 3 (partial acknowledgment): retransmit the first unacknowledged
@@ -339,6 +362,8 @@ export function onRetransmitTimeout(tcb: Tcb, now: Nanos): void {
   tcb.recover = tcb.sndMax;
   tcb.inRecovery = false;
   tcb.dupAcks = 0;
+  tcb.ltBytes = 0;
+  tcb.lostBelow = tcb.sndUna;
   tcb.highRxt = tcb.sndUna;
   tcb.rescueRxt = tcb.sndUna;
   if (!tcb.scoreboard.isEmpty()) {

@@ -210,11 +210,12 @@ export class SackScoreboard {
   /**
    * RFC 6675 §4 SetPipe() over [una, sndMax): every unSACKed octet counts once
    * unless IsLost(), and once more if it lies below `highRxt` (exclusive: one
-   * past the highest retransmitted octet). IsLost is constant over one hole
+   * past the highest retransmitted octet); octets below `lostBelow` count as lost
+ * too (an inference the caller adds to IsLost). IsLost is constant over one hole
    * (the SACKed octets above every octet of a hole are the same), so this walks
    * holes, not octets. Never negative.
    */
-  pipe(una: number, sndMax: number, highRxt: number, dupThresh: number, smss: number): number {
+  pipe(una: number, sndMax: number, highRxt: number, dupThresh: number, smss: number, lostBelow: number = una): number {
     const r = this.r;
     const n = this.n;
     const lostBytes = (dupThresh - 1) * smss;
@@ -228,7 +229,8 @@ export class SackScoreboard {
       if (seqLt(lo, hi)) {
         const size = seqDiff(hi, lo);
         const lost = blocksAbove >= dupThresh || bytesAbove > lostBytes;
-        if (!lost) pipe += size;
+        // Octets below lostBelow are lost whatever IsLost says (the caller's extra inference).
+        if (!lost) pipe += seqGt(lostBelow, lo) ? (seqLt(lostBelow, hi) ? seqDiff(hi, lostBelow) : 0) : size;
         // (b): retransmitted and not yet SACKed/ACKed.
         if (seqGt(highRxt, lo)) pipe += seqDiff(seqMin(highRxt, hi), lo);
       }
@@ -247,13 +249,24 @@ export class SackScoreboard {
    * (1.c)). Writes the hole's bounds [S, end of hole) to out[0..1]; returns
    * false when there is none.
    */
-  findHole(una: number, from: number, lostOnly: boolean, dupThresh: number, smss: number, out: Uint32Array): boolean {
+  findHole(una: number, from: number, lostOnly: boolean, dupThresh: number, smss: number, out: Uint32Array, lostBelow: number = una): boolean {
     const r = this.r;
     const n = this.n;
-    if (n === 0) return false;
     const lostBytes = (dupThresh - 1) * smss;
     let bytesBelow = 0;
     const start = seqMax(una, from);
+    if (lostOnly && seqLt(start, lostBelow)) {
+      // The caller deems [una, lostBelow) lost: the part above `from` that is not SACKed.
+      const k = this.indexContaining(start);
+      const lo = k >= 0 ? r[2 * k + 1]! : start;
+      if (seqLt(lo, lostBelow)) {
+        const a = this.indexAbove(lo);
+        out[0] = lo;
+        out[1] = a >= 0 ? seqMin(r[2 * a]!, lostBelow) : lostBelow;
+        return true;
+      }
+    }
+    if (n === 0) return false;
     for (let i = 0; i < n; i++) {
       const lo = seqMax(i === 0 ? una : r[2 * i - 1]!, start);
       const hi = r[2 * i]!;

@@ -263,6 +263,13 @@ export class Tcb {
    * SACK recovery is in use (recovery.ts sackRecoveryOn); cleared on RTO (RFC 2018 §8).
    */
   readonly scoreboard = new SackScoreboard();
+  /** Data sent by limited transmit (RFC 3042) since the last cumulative ACK: not part of FlightSize at recovery entry. */
+  ltBytes = 0;
+  /**
+   * SACK recovery: octets below this are deemed lost besides IsLost() — the segment at SND.UNA
+   * after a partial ACK (RFC 6582 §3.2 step 3's inference, recovery.ts). Meaningful only in recovery.
+   */
+  lostBelow = 0;
   /** RFC 6675 HighRxt, held as one past the highest octet retransmitted in this recovery. Invariant: ≤ SND.MAX. */
   highRxt = 0;
   /** RFC 6675 RescueRxt (one past): the rescue retransmission (NextSeg rule 4) happened for the data below it. */

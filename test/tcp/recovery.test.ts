@@ -139,8 +139,9 @@ describe('fast retransmit and NewReno (RFC 5681 §3.2, RFC 3042, RFC 6582)', () 
     expect(h.mib.TCPRenoRecovery).toBe(1);
     const info = c.ep.info();
     expect(info.inRecovery).toBe(true);
-    // ssthresh = FlightSize/2 = 13 segments / 2; cwnd = ssthresh + 3 SMSS.
-    expect(info.ssthresh).toBe(Math.floor((13 * 1460) / 2));
+    // ssthresh = FlightSize/2, FlightSize without the two limited-transmit segments (RFC 5681 §3.2
+    // step 2): 11 segments / 2; cwnd = ssthresh + 3 SMSS.
+    expect(info.ssthresh).toBe(Math.floor((11 * 1460) / 2));
     expect(info.cwnd).toBe(info.ssthresh + 3 * 1460);
   });
 

@@ -86,6 +86,17 @@ describe('RFC 6675 §2 DupAck and §5 entry', () => {
     expect(h.mib.TCPRenoRecovery).toBe(0);
   });
 
+  it('limited_transmit_data_is_left_out_of_flightsize_for_ssthresh (RFC 5681 §3.2 step 2, RFC 6675 step 4.2)', () => {
+    const { h, ack, tcb } = setup();
+    const flight = (tcb.sndMax - tcb.sndUna) >>> 0; // 10 segments
+    ack(0, [[1, 2]]);
+    ack(0, [[1, 3]]);
+    expect(h.drain().length).toBe(2); // limited transmit
+    ack(0, [[1, 4]]);
+    expect(tcb.inRecovery).toBe(true);
+    expect(tcb.cc.ssthresh).toBe(Math.floor(flight / 2));
+  });
+
   it('cubic_enters_sack_recovery_with_beta_times_flight', () => {
     const { ack, tcb } = setup(40, { congestionControl: 'cubic' });
     const flight = (tcb.sndMax - tcb.sndUna) >>> 0;
@@ -105,6 +116,23 @@ describe('RFC 6675 §2 DupAck and §5 entry', () => {
 });
 
 describe('RFC 6675 §5 recovery: NextSeg, pipe, exit', () => {
+  it('single_loss_is_repaired_by_one_fast_retransmit_without_rto', () => {
+    const { h, ack, segOf, tcb } = setup(12);
+    ack(0, [[1, 2]]);
+    ack(0, [[1, 3]]);
+    ack(0, [[1, 4]]);
+    const sent = h.drain().map(segOf);
+    expect(sent.filter((k) => k === 0).length).toBe(1);
+    // The retransmission and everything after it arrive.
+    ack(12);
+    h.drain();
+    expect(tcb.inRecovery).toBe(false);
+    expect(tcb.sndUna).toBe(tcb.sndMax);
+    expect(h.mib.RetransSegs).toBe(1);
+    expect(h.mib.TCPTimeouts).toBe(0);
+    expect(h.mib.TCPSackRecovery).toBe(1);
+  });
+
   it('multiple_losses_in_one_window_are_retransmitted_before_any_partial_ack (NextSeg rule 1)', () => {
     const { h, at, ack, segOf, tcb } = setup();
     // Segments 0, 3 and 6 lost; the peer SACKs what arrives.
@@ -163,13 +191,25 @@ describe('RFC 6675 §5 recovery: NextSeg, pipe, exit', () => {
     expect(h.mib.TCPSackRecovery).toBe(0);
   });
 
-  it('rescue_retransmission_repairs_a_lost_tail_without_rto (NextSeg rule 4)', () => {
+  it('partial_ack_marks_the_segment_at_snd_una_lost (RFC 6582 §3.2 step 3 inference in RFC 6675 recovery)', () => {
     const { h, ack, segOf, tcb } = setup(10);
-    // Segments 0 and 9 lost, nothing new to send.
+    // Segments 0 and 9 lost, nothing new to send; only 1..3 get SACKed before the partial ACK.
     ack(0, [[1, 4]]);
     expect(h.drain().map(segOf)).toEqual([0]);
-    ack(9); // the retransmission arrived; 9 is still missing: partial ACK below RecoveryPoint
+    ack(9); // 0 arrived; 9 is missing but nothing is SACKed above it: IsLost(9) cannot hold
     expect(h.drain().map(segOf)).toEqual([9]);
+    ack(10);
+    expect(tcb.inRecovery).toBe(false);
+    expect(h.mib.TCPTimeouts).toBe(0);
+  });
+
+  it('rescue_retransmission_repairs_a_lost_tail_without_rto (NextSeg rule 4)', () => {
+    const { h, ack, segOf, tcb } = setup(10);
+    // Segments 0, 8 and 9 lost, nothing new to send.
+    ack(0, [[1, 4]]);
+    expect(h.drain().map(segOf)).toEqual([0]);
+    ack(8); // partial ACK: 8 (at SND.UNA) goes again, and the rescue takes the highest unSACKed segment
+    expect(h.drain().map(segOf)).toEqual([8, 9]);
     expect(h.mib.TCPSackRescue).toBe(1);
     ack(10);
     expect(tcb.inRecovery).toBe(false);
