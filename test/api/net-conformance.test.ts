@@ -175,6 +175,22 @@ describe('stack.net conforms to node:net (event order and data)', () => {
     });
   });
 
+  it('unconnected_socket: write fails with ERR_SOCKET_CLOSED and destroys; end() waits for a connect that never comes', async () => {
+    await conform(async (env, rec) => {
+      const s = new env.clientNet.Socket() as Socket;
+      rec.watch('writer', s);
+      s.write('x', (err) => rec.note('writer', `cb ${rec.describeError(err)}`));
+      await closed(s);
+      const e = new env.clientNet.Socket() as Socket;
+      rec.watch('ender', e);
+      e.end();
+      await sleep(30);
+      rec.note('ender', `writableEnded=${e.writableEnded} writableFinished=${e.writableFinished} destroyed=${e.destroyed}`);
+      e.destroy();
+      await closed(e);
+    });
+  });
+
   it('destroy_with_error: error then close(true)', async () => {
     await conform(async (env, rec) => {
       const { server, port } = await listen(env, rec, {}, () => {});

@@ -806,7 +806,7 @@ export class Socket extends Duplex implements LeaseOwner {
       return;
     }
     if (this.h === null) {
-      this.destroy(errSocketClosed());
+      // Node: the write fails with ERR_SOCKET_CLOSED; the stream destroys the socket with it.
       req.cb(errSocketClosed());
       return;
     }
@@ -874,12 +874,9 @@ export class Socket extends Duplex implements LeaseOwner {
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    if (this.connecting) {
+    if (this.connecting || this.h === null) {
+      // Node: while pending (connecting, or never connected) the end waits for 'connect'.
       this.connectFinal = cb;
-      return;
-    }
-    if (this.h === null) {
-      cb();
       return;
     }
     const r = this.core.shutdown(this.h, SHUT_WR);
