@@ -9,6 +9,7 @@ import { RealClock } from '../../src/time/real-clock.js';
 import { serveHttp } from '../../src/api/http.js';
 import type { NetServer, NetSocket } from '../../src/api/net/index.js';
 import { TcpState } from '../../src/tcp/tcb.js';
+import { Network, type LinkOptions } from '../../src/sim/network.js';
 
 
 export const SERVER = '10.0.0.2';
@@ -99,4 +100,42 @@ export function chunkOf(index: number, size: number): Buffer {
     b.writeUInt32LE(x >>> 0, i);
   }
   return b;
+}
+
+export interface SimHttpEnv {
+  net: Network;
+  client: Stack;
+  server: Stack;
+  /** Advance virtual time in 1 ms steps until `p` settles, letting Node's I/O callbacks run between steps. */
+  drive<T>(p: Promise<T>, limitMs?: number): Promise<T>;
+  close(): void;
+}
+
+/** The same two stacks on a simulated link in virtual time (VirtualClock): HTTP code runs while the test drives the clock. */
+export function httpSim(link: LinkOptions, seed = 1): SimHttpEnv {
+  const net = new Network({ seed, pool: { memoryBytes: 32 * 1024 * 1024 } });
+  const h1 = net.addHost('client');
+  const h2 = net.addHost('server');
+  net.link(h1, h2, link);
+  const client = new Stack({ clock: net.clock, pool: h1.pool, name: 'client', nics: h1.ports, secret: h1.secret, config: { interfaces: [{ address: '10.0.0.1/24' }] } });
+  const server = new Stack({ clock: net.clock, pool: h2.pool, name: 'server', nics: h2.ports, secret: h2.secret, config: { interfaces: [{ address: `${SERVER}/24` }] } });
+  return {
+    net,
+    client,
+    server,
+    async drive<T>(p: Promise<T>, limitMs = 60_000): Promise<T> {
+      let settled = false;
+      const q = p.finally(() => (settled = true));
+      for (let i = 0; i < limitMs && !settled; i++) {
+        net.runFor('1ms');
+        await new Promise((r) => setImmediate(r));
+      }
+      if (!settled) throw new Error(`not settled after ${limitMs} virtual ms`);
+      return q;
+    },
+    close() {
+      client.close();
+      server.close();
+    },
+  };
 }
