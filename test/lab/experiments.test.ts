@@ -62,6 +62,8 @@ describe('seed experiments from a small deterministic run', () => {
     const t = smallTasks(3);
     const again = (await runTasksSequentially(t.johnson)) as Record<string, unknown>[];
     expect(johnsonReport(again as never)).toEqual(johnsonReport(jres as never));
+    const kAgain = (await runTasksSequentially(t.kleen)) as Record<string, unknown>[];
+    expect(kleenReport(kAgain as never)).toEqual(kleenReport(kres as never));
   });
 });
 

@@ -8,6 +8,7 @@ import { runChatroom } from '../../src/lab/workloads/chatroom.js';
 import { runBulk } from '../../src/lab/workloads/bulk.js';
 import { runRr } from '../../src/lab/workloads/rr.js';
 import type { TransportKind } from '../../src/lab/types.js';
+import { WORKLOADS } from '../../src/lab/registry.js';
 
 const TRANSPORTS: TransportKind[] = ['sim', 'zerostack', 'kernel'];
 
@@ -87,5 +88,17 @@ describe('rr in the simulator', () => {
     const b = await runRr({ transport: 'sim', transactions: 20, era: '2002', seed: 7 });
     expect(a).toEqual(b);
     expect(a.ackDelayUs!.count).toBeGreaterThan(0);
+  });
+});
+
+describe('toRow', () => {
+  it('flattens a result into one CSV row of scalars with its parameters and headline', async () => {
+    const r = await runRr({ transport: 'sim', transactions: 5, era: '2025' });
+    const row = WORKLOADS['rr']!.toRow(r);
+    expect(row['transactionsPerSecond']).toBe(r.transactionsPerSecond);
+    expect(row['latencyUs.p99']).toBe(r.latencyUs.p99);
+    expect(row['era']).toBe('2025');
+    expect(row['transport']).toBe('sim');
+    for (const v of Object.values(row)) expect(v === null || ['string', 'number', 'boolean'].includes(typeof v)).toBe(true);
   });
 });
