@@ -300,7 +300,9 @@ export async function run(): Promise<void> {
           }
           const st = peer.tap!.stats;
           const drops = Object.entries(st.drops).filter(([, v]) => v > 0);
-          console.log(`MTU ${mtu} ${how}: rx ${st.rxFrames} frames, tx ${st.txFrames} frames, drops ${drops.length ? JSON.stringify(Object.fromEntries(drops)) : 'none'}`);
+          const o = peer.tap!.offloadStats;
+          const off = offload ? `; ${o.tsoSegments} segments in ${o.tsoWrites} TSO writes, ${o.gsoReceived} GSO segments received` : '';
+          console.log(`MTU ${mtu} ${how}: rx ${st.rxFrames} frames, tx ${st.txFrames} frames, drops ${drops.length ? JSON.stringify(Object.fromEntries(drops)) : 'none'}${off}`);
         } finally {
           peer.cleanup();
         }

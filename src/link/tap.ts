@@ -158,6 +158,11 @@ export class TapNic implements Nic {
   private readonly vhdr: PacketBuffer | null = null;
   private vhdrOff = -1;
   private flushArmed = false;
+  /**
+   * With `offload`: TSO super-segments written and the stack segments they
+   * carried; received frames longer than the MTU allows (the kernel's GSO segments).
+   */
+  readonly offloadStats = { tsoWrites: 0, tsoSegments: 0, gsoReceived: 0 };
   private readonly onReadable = (): void => this.readReady();
 
   constructor(opts: TapNicOptions) {
@@ -283,6 +288,10 @@ export class TapNic implements Nic {
     }
     this.stats.txFrames += n;
     this.stats.txBytes += bytes;
+    if (n > 1) {
+      this.offloadStats.tsoWrites++;
+      this.offloadStats.tsoSegments += n;
+    }
   }
 
   // --- transmit with IFF_VNET_HDR ---
@@ -427,7 +436,10 @@ export class TapNic implements Nic {
       }
       const vflags = vnet > 0 ? buf.bytes[buf.tail]! : 0;
       buf.append(len);
-      if (vnet > 0) buf.trimFront(vnet);
+      if (vnet > 0) {
+        buf.trimFront(vnet);
+        if (len - vnet > this.maxFrame) this.offloadStats.gsoReceived++;
+      }
       buf.timestamp = now;
       // NEEDS_CSUM: the kernel left the checksum partial (in-memory data, nothing to verify); DATA_VALID: it verified.
       buf.csumState = (vflags & (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)) !== 0 ? CSUM_UNNECESSARY : CSUM_NONE;

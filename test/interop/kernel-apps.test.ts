@@ -227,6 +227,7 @@ describe.skipIf(reason !== null)('kernel applications ↔ zerostack over TAP (cu
   it('zerostack client → kernel server: 100 MiB sha256-exact', async () => {
     const server = peer.python(PY_SINK, peer.kernelIp, '5101');
     await server.line(/^ready$/, T);
+    const tso0 = { ...peer.tap!.offloadStats };
     const t0 = performance.now();
     const s = connect(peer.kernelIp, 5101);
     await connected(s);
@@ -236,24 +237,33 @@ describe.skipIf(reason !== null)('kernel applications ↔ zerostack over TAP (cu
     const ms = performance.now() - t0;
     expect(Number(done[1])).toBe(BIG);
     expect(done[2]).toBe(patternSha(BIG));
+    // The segments went out as TSO super-segments: many segments per write.
+    const writes = peer.tap!.offloadStats.tsoWrites - tso0.tsoWrites;
+    const segs = peer.tap!.offloadStats.tsoSegments - tso0.tsoSegments;
+    expect(writes).toBeGreaterThan(0);
+    expect(segs / writes).toBeGreaterThan(4);
     expect(await server.exit(T)).toBe(0);
     s.destroy();
-    console.log(`interop: zerostack → kernel 100 MiB in ${ms.toFixed(0)} ms = ${mibps(BIG, ms)} MiB/s`);
+    console.log(`interop: zerostack → kernel 100 MiB in ${ms.toFixed(0)} ms = ${mibps(BIG, ms)} MiB/s; ${segs} segments in ${writes} TSO writes`);
   }, 40_000);
 
   it('kernel server → zerostack client: 100 MiB sha256-exact', async () => {
     const server = peer.python(PY_SOURCE, peer.kernelIp, '5102', String(BIG));
     const want = await server.line(/^data ([0-9a-f]{64})$/, T);
     await server.line(/^ready$/, T);
+    const gso0 = peer.tap!.offloadStats.gsoReceived;
     const t0 = performance.now();
     const s = connect(peer.kernelIp, 5102);
     const got = await guard(readAll(s), T, () => `EOF after ${s.bytesRead} bytes`);
     const ms = performance.now() - t0;
     expect(got.n).toBe(BIG);
     expect(got.hash).toBe(want[1]);
+    // TUNSETOFFLOAD(TSO4): the kernel handed us segments larger than the MTU, unsegmented.
+    const gso = peer.tap!.offloadStats.gsoReceived - gso0;
+    expect(gso).toBeGreaterThan(0);
     expect(await server.exit(T)).toBe(0);
     s.destroy();
-    console.log(`interop: kernel → zerostack 100 MiB in ${ms.toFixed(0)} ms = ${mibps(BIG, ms)} MiB/s`);
+    console.log(`interop: kernel → zerostack 100 MiB in ${ms.toFixed(0)} ms = ${mibps(BIG, ms)} MiB/s; ${gso} GSO segments > MTU received`);
   }, 40_000);
 
   describe('a kernel peer with MSS clamped to 536, loss 1% and reordering 25% (netem loss 1% reorder 25% 50% delay 1ms)', () => {
