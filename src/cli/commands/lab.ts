@@ -278,6 +278,7 @@ function registerSweep(lab: Command): void {
     .description(`run a workload over a grid of parameters in parallel (worker threads); workloads: ${names.join(', ')}`)
     .argument('[workload]')
     .allowExcessArguments(true)
+    .allowUnknownOption(true)
     .addHelpText(
       'after',
       '\nExamples:\n  $ zerostack lab sweep bulk --param link-rate=100Mbit,1Gbit,10Gbit --param copy=copy,zerocopy --era 2002 --out sweep-bulk/\n' +

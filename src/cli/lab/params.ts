@@ -62,9 +62,13 @@ function placeholder(def: ParamDef): string {
 /** Parse one value as option `--name` (the error names the option and what it accepts). */
 export function parseOptionValue(def: ParamDef, label: string, raw: string): unknown {
   try {
-    return parseParam({ ...def, name: label }, raw);
+    // Parse under the lab's own name (parseParam keys some behaviour on it, e.g. loss takes '1%'),
+    // then say the option as the user typed it.
+    return parseParam(def, raw);
   } catch (e) {
-    throw new InvalidArgumentError((e as Error).message.replace(/^option /, ''));
+    const msg = (e as Error).message;
+    const lead = [`option ${def.name} `, `${def.name} `].find((p) => msg.startsWith(p));
+    throw new InvalidArgumentError(lead ? `${label} ${msg.slice(lead.length)}` : `${label}: ${msg}`);
   }
 }
 
