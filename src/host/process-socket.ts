@@ -40,7 +40,8 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP } from '../socket/options.
 import type { SocketCore } from '../socket/core.js';
 import type { SockAddr, Socket, SocketKind } from '../socket/socket-table.js';
 import { TcpSocket } from '../socket/tcp-socket.js';
-import { effectiveReceivePath, markWaitingReader, setReceivePath } from '../tcp/rx-path/index.js';
+import { effectiveReceivePath, lockSocket, markWaitingReader, processBacklog, releaseSocket, setReceivePath } from '../tcp/rx-path/index.js';
+import type { Tcb } from '../tcp/tcb.js';
 import { block, Waitable, type ProcessOp } from './process.js';
 import type { Host } from './scheduler.js';
 
@@ -54,13 +55,27 @@ const WRITE_EVENTS = POLLOUT | POLLHUP | POLLERR;
 class Entry {
   readonly readable: Waitable;
   readonly writable: Waitable;
+  /** The connection this descriptor's current call owns (socket lock), released at the end of the step. */
+  lockedTcb: Tcb | null = null;
+  lockCpu = 0;
   constructor(
     readonly sock: Socket,
     fd: number,
+    readonly host: Host,
   ) {
     this.readable = new Waitable(`fd${fd}:readable`);
     this.writable = new Waitable(`fd${fd}:writable`);
   }
+}
+
+/** Effect at the end of the step that made a call: release_sock; the backlog is processed as work on that CPU. */
+function releaseLock(e: Entry): void {
+  const t = e.lockedTcb;
+  e.lockedTcb = null;
+  if (t !== null && releaseSocket(t)) e.host.softirq(runBacklog, t, e.lockCpu);
+}
+function runBacklog(t: Tcb): void {
+  processBacklog(t);
 }
 
 function signalReadable(e: Entry): void {
@@ -138,6 +153,7 @@ export class ProcessSockets {
    */
   *recv(fd: number, dst: Uint8Array, off = 0, len = dst.length - off): SocketCall {
     for (;;) {
+      this.lock(fd);
       const n = this.core.recv(fd, dst, off, len);
       if (n !== Errno.EAGAIN) return n;
       const e = this.entry(fd);
@@ -156,6 +172,7 @@ export class ProcessSockets {
       const s = this.core.get(fd);
       if (s === undefined) return Errno.EBADF;
       if (!(s instanceof TcpSocket)) return Errno.EOPNOTSUPP;
+      this.lock(fd);
       const k = s.ep.recvViews(max, out);
       if (k !== Errno.EAGAIN) return k;
       yield block(this.entry(fd).readable);
@@ -191,6 +208,7 @@ export class ProcessSockets {
     this.applyCopyMode(fd);
     let done = 0;
     while (done < len) {
+      this.lock(fd);
       const n =
         this.copy === 'zerocopy'
           ? this.core.sendZeroCopy(fd, src, off + done, len - done, this.nextZeroCopyId++)
@@ -227,12 +245,28 @@ export class ProcessSockets {
 
   // -------------------------------------------------------------------------
 
+  /**
+   * The call about to be made owns the socket until the end of the current step
+   * (Linux lock_sock … release_sock): segments arriving meanwhile on another CPU
+   * wait on the backlog (src/tcp/rx-path/backlog.ts). Only inside a process step.
+   */
+  private lock(fd: number): void {
+    const s = this.core.get(fd);
+    const cpu = this.host.currentCpu;
+    if (!(s instanceof TcpSocket) || cpu === null || this.host.currentProcess === null) return;
+    const e = this.entry(fd);
+    if (e.lockedTcb !== null || !lockSocket(s.ep)) return;
+    e.lockedTcb = s.ep.tcb;
+    e.lockCpu = cpu.id;
+    this.host.deferEffect(releaseLock, e);
+  }
+
   private entry(fd: number): Entry {
     const s = this.core.get(fd);
     if (s === undefined) throw new RangeError(`ProcessSockets: descriptor ${fd} is not open`);
     let e = this.entries[fd];
     if (e === undefined || e.sock !== s) {
-      const ne = new Entry(s, fd);
+      const ne = new Entry(s, fd, this.host);
       const host = this.host;
       this.core.setReadyListener(fd, (_fd: number, events: number) => {
         // Wake-ups are effects of the work item that made the socket ready.

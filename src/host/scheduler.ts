@@ -147,6 +147,8 @@ export class Host implements ProcessWaker {
   /** The CPU inside cpuEvent (completing / dispatching); it picks up queued work itself. */
   private dispatching: Cpu | null = null;
   private nextPid = 1;
+  /** The process whose step's code is executing (runStep), else null. */
+  private stepping: Process | null = null;
 
   constructor(opts: HostOptions) {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('Host options must be an object');
@@ -181,8 +183,9 @@ export class Host implements ProcessWaker {
 
   /** The process whose step is executing now, or null (softirq or outside any work item). */
   get currentProcess(): Process | null {
-    const c = this.current;
-    return c !== null && c.item === ITEM_PROCESS ? c.proc : null;
+    // A step's code runs before its item is recorded on the CPU (startItem follows), so the
+    // running step is tracked separately.
+    return this.current !== null ? this.stepping : null;
   }
 
   get runQueueLength(): number {
@@ -474,6 +477,7 @@ export class Host implements ProcessWaker {
       return;
     }
     this.current = cpu;
+    this.stepping = p;
     this.acct.begin();
     try {
       if (p.gen === null) p.gen = p.body(p);
@@ -491,6 +495,7 @@ export class Host implements ProcessWaker {
     } finally {
       const cost = Math.round(this.acct.end() + extra);
       this.current = null;
+      this.stepping = null;
       p.sliceUsedNs += cost;
       this.startItem(cpu, ITEM_PROCESS, now, cost, false);
     }

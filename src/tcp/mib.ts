@@ -37,14 +37,16 @@ export class TcpMib {
   DelayedACKs = 0;
   /** Duplicate data received while an ACK was (apparently) lost: we re-ACK at once. */
   DelayedACKLost = 0;
-  /** The delayed-ACK timer found the socket owned by a process (always 0 here: a process step never holds the socket across time). */
+  /** The delayed-ACK timer found the socket owned by a process (a simulated process inside a socket call, src/tcp/rx-path). */
   DelayedACKLocked = 0;
   /** Receive paths (src/tcp/rx-path, background/receive-path.md §2): segments the reader processed from the prequeue. */
   TCPPrequeued = 0;
   /** Bytes copied straight into the reader's buffer while it processed the prequeue. */
   TCPDirectCopyFromPrequeue = 0;
-  /** Bytes copied straight to the reader from the backlog (always 0 here: no socket-owned backlog is modelled). */
+  /** Bytes copied straight to the reader from the backlog (always 0 here: the backlog is processed when the call returns). */
   TCPDirectCopyFromBacklog = 0;
+  /** Segments queued to the backlog because a process owned the socket (zerostack; Linux BACKLOGGED). */
+  TCPBacklogQueued = 0;
   /** Segments flushed from the prequeue through softirq processing because it outgrew the receive buffer. */
   TCPPrequeueDropped = 0;
   /** Segments the delayed-ACK timer had to process because the reader did not run in time. */

@@ -223,8 +223,9 @@ function persistTimeout(tcb: Tcb, now: Nanos): void {
 function onDelackTimer(tcb: Tcb): void {
   const layer = tcb.layer;
   if (tcb.state === TcpState.CLOSED) return;
-  // Linux tcp_delack_timer: segments still on the prequeue are processed here first (TCPSchedulerFailed).
-  if (tcb.rx !== null) tcb.rx.onDelackTimer(tcb);
+  // Linux tcp_delack_timer: an owned socket retries later (DelayedACKLocked); segments still on the
+  // prequeue are processed here first (TCPSchedulerFailed).
+  if (tcb.rx !== null && tcb.rx.onDelackTimer(tcb)) return;
   const now = layer.clock.now();
   if (tcb.ackPending) {
     // RFC 1122 §4.2.3.2: the delay expired; send the ACK (on data if any can go).

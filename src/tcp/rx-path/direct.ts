@@ -26,7 +26,9 @@ export class DirectPath implements RxStrategy {
   ) {}
 
   deliver(layer: TcpLayer, tcb: Tcb | null, pkt: PacketBuffer, src: number, dst: number, repr: TcpRepr): void {
-    if (tcb !== null && tcb.rx === null && tcb.listenState === null) rxStateOf(tcb);
+    let rx = tcb !== null ? tcb.rx : null;
+    if (tcb !== null && rx === null && tcb.listenState === null) rx = rxStateOf(tcb);
+    if (rx !== null && rx.backlogIfOwned(tcb!, pkt, src, dst)) return; // a process owns the socket
     layer.verifyAndProcess(tcb, pkt, src, dst, repr);
   }
 

@@ -26,6 +26,7 @@ export { DirectPath, DIRECT_PATH, ZEROCOPY_PATH } from './direct.js';
 export { PrequeuePath, PREQUEUE_PATH, PREQUEUE_HWCSUM_PATH, PREQUEUE_ACK_TIMEOUT, SHORT_SEGMENT_BYTES } from './prequeue.js';
 export type { PrequeueOptions } from './prequeue.js';
 export { RxState, rxStateOf, rxSettings } from './state.js';
+export { lockSocket, releaseSocket, processBacklog } from './backlog.js';
 export type { RxStrategy, RxLayerSettings, SampleSink } from './state.js';
 
 /** The strategy names (same list as src/lab/types.ts RX_PATHS). */

@@ -110,6 +110,8 @@ export class PrequeuePath implements RxStrategy {
       pkt.csumState = CSUM_UNNECESSARY;
     }
     const rx = tcb !== null ? tcb.rx : null;
+    // tcp_v4_rcv: a socket owned by a process gets the segment on its backlog.
+    if (rx !== null && rx.backlogIfOwned(tcb!, pkt, src, dst)) return;
     // Kleen: `if (skb->ip_summed != CHECKSUM_NONE || !tcp_prequeue(sk, skb)) tcp_v4_do_rcv(sk, skb);`
     if (rx === null || !rx.readerWaiting || (this.skipVerified && pkt.csumState !== CSUM_NONE)) {
       if (tcb !== null && rx === null && tcb.listenState === null) rxStateOf(tcb);
@@ -153,6 +155,10 @@ export class PrequeuePath implements RxStrategy {
     const n = rx.takeAll(b);
     for (let i = 0; i < n; i++) {
       const pkt = b.pkts[i]!;
+      if (tcb.state === TcpState.CLOSED) {
+        pkt.release(); // the connection ended under the queue (Linux: CLOSE → discard)
+        continue;
+      }
       const seg = parseTcp(pkt.bytes, pkt.head, pkt.tail - pkt.head, rx.repr);
       if (isWireError(seg)) {
         // Parsed once already at arrival; only a corrupted buffer could get here.
@@ -191,6 +197,10 @@ export class PrequeuePath implements RxStrategy {
       const pkt = b.pkts[i]!;
       const src = b.src[i]!;
       const dst = b.dst[i]!;
+      if (tcb.state === TcpState.CLOSED) {
+        pkt.release();
+        continue;
+      }
       const seg = parseTcp(pkt.bytes, pkt.head, pkt.tail - pkt.head, rx.repr);
       if (isWireError(seg)) {
         mib.InMalformed++;

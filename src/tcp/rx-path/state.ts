@@ -52,6 +52,8 @@ export interface RxLayerSettings {
 }
 
 const LOG_INITIAL = 64;
+/** Linux TCP_DELACK_MIN: the retry of a delayed-ACK timer that found the socket owned. */
+const TCP_DELACK_MIN = 40_000_000;
 
 function flushAckSamples(rx: RxState): void {
   rx.flushSamples();
@@ -78,6 +80,16 @@ export class RxState {
   pqMemory = 0;
   /** The strategy that queued them (processes them when the delayed-ACK timer fires). */
   pqOwner: RxStrategy | null = null;
+
+  // ---- the socket lock (Linux sock_owned_by_user / sk_backlog) ----
+  /** A process is inside a socket call on this connection (until the end of its step, see index.ts lockSocket). */
+  owned = false;
+  /** Segments that arrived while owned, with their IPv4 source and destination (Linux sk_backlog). */
+  readonly bl: PacketBuffer[] = [];
+  readonly blSrc: number[] = [];
+  readonly blDst: number[] = [];
+  /** The delayed-ACK timer fired while owned (Linux icsk_ack.blocked): the ACK goes at release. */
+  ackBlocked = false;
 
   // ---- hand-off of an "eaten" segment (reader context) ----
   /** Payload bytes of the segment being processed that are already in the reader's buffer (0: none). */
@@ -132,6 +144,10 @@ export class RxState {
 
   /** Release every queued segment (connection gone). */
   clearQueue(): void {
+    for (const p of this.bl) p.release();
+    this.bl.length = 0;
+    this.blSrc.length = 0;
+    this.blDst.length = 0;
     for (const p of this.pq) p.release();
     this.pq.length = 0;
     this.pqSrc.length = 0;
@@ -206,9 +222,31 @@ export class RxState {
     this.readerLen = len > 0 ? len : 0;
   }
 
-  /** timers.ts: the delayed-ACK timer fired. Queued segments are processed first (Linux tcp_delack_timer). */
-  onDelackTimer(tcb: Tcb): void {
+  /**
+   * timers.ts: the delayed-ACK timer fired. Returns true when it is handled here:
+   * the socket is owned by a process (Linux: DelayedACKLocked, icsk_ack.blocked,
+   * try again after TCP_DELACK_MIN; the release sends the ACK). Otherwise queued
+   * segments are processed first (Linux tcp_delack_timer) and the handler goes on.
+   */
+  onDelackTimer(tcb: Tcb): boolean {
+    if (this.owned) {
+      tcb.layer.mib.DelayedACKLocked++;
+      this.ackBlocked = true;
+      tcb.delackTimer.arm(tcb.layer.clock.now() + TCP_DELACK_MIN);
+      return true;
+    }
     if (this.pq.length > 0 && this.pqOwner !== null) this.pqOwner.flushQueued(tcb, this);
+    return false;
+  }
+
+  /** Strategies' deliver: while a process owns the socket, an arriving segment goes to the backlog. Takes `pkt` when true. */
+  backlogIfOwned(tcb: Tcb, pkt: PacketBuffer, src: number, dst: number): boolean {
+    if (!this.owned) return false;
+    this.bl.push(pkt);
+    this.blSrc.push(src);
+    this.blDst.push(dst);
+    tcb.layer.mib.TCPBacklogQueued++;
+    return true;
   }
 
   /** @internal effect: the ACKs built in the item just left the host. */
