@@ -347,10 +347,14 @@ describe('stack.net conforms to node:net (error fields)', () => {
       rec.watch('client', c);
       c.resume();
       await once(c, 'end');
-      c.write('first'); // the peer's stack answers with RST
-      await sleep(50);
-      c.write('second');
-      await closed(c);
+      const done = closed(c);
+      // The peer's stack answers the first write with a RST; a later write then fails (EPIPE).
+      for (let i = 0; i < 100 && !c.destroyed; i++) {
+        c.write(`w${i}`);
+        await sleep(20);
+      }
+      if (!c.destroyed) throw new Error('no write failed');
+      await done;
       await stop(server);
     });
     expect(logs.client!.join()).toContain('"message":"write EPIPE"');

@@ -44,7 +44,7 @@ export function nodeEnv(): Env {
         py.once('error', reject);
       });
       const fillers = [0, 1, 2].map(() => nodeNet.connect(port, '127.0.0.1').on('error', () => {}));
-      await new Promise((r) => setTimeout(r, 50));
+      await filled(fillers);
       return {
         port,
         close() {
@@ -59,6 +59,12 @@ export function nodeEnv(): Env {
   };
 }
 
+/** Wait until a filler connection is established (the accept queue is then full), plus a margin for the others' SYNs. */
+async function filled(fillers: EventEmitter[]): Promise<void> {
+  await Promise.race([Promise.any(fillers.map((f) => new Promise((r) => f.once('connect', r)))), new Promise((r) => setTimeout(r, 2000))]);
+  await new Promise((r) => setTimeout(r, 30));
+}
+
 /** A listener on the core that never accepts (the Server accepts automatically, so use the BSD calls). */
 async function coreBlackhole(core: SocketCore, address: string, clientNet: NetLike, host: string) {
   const fd = core.socket('tcp');
@@ -67,7 +73,7 @@ async function coreBlackhole(core: SocketCore, address: string, clientNet: NetLi
   const out = { addr: 0, port: 0 };
   core.getsockname(fd, out);
   const fillers = [0, 1, 2].map(() => clientNet.connect(out.port, host).on('error', () => {}));
-  await new Promise((r) => setTimeout(r, 50));
+  await filled(fillers);
   return {
     port: out.port,
     close() {
