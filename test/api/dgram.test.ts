@@ -1,7 +1,7 @@
 // stack.dgram on simulated hosts in virtual time: Node's dgram API shapes
 // (argument forms, events, options) over UDP between two zerostack stacks.
 import { describe, expect, it } from 'vitest';
-import type { Socket } from '../../src/api/dgram/index.js';
+import { Socket as SocketBase, type Socket } from '../../src/api/dgram/index.js';
 import { MS, routed, twoHosts } from '../ip/harness.js';
 
 type Rinfo = { address: string; family: string; port: number; size: number };
@@ -25,6 +25,12 @@ describe('stack.dgram (node:dgram over zerostack UDP, virtual time)', () => {
     expect(() => a.dgram.createSocket({ type: 'udp4', recvBufferSize: -5 })).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_BAD_BUFFER_SIZE' }));
     expect(() => a.dgram.createSocket({ type: 'udp4', lookup: 'x' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(a.dgram.createSocket('udp4')).toBeInstanceOf(a.dgram.Socket);
+    // `new dgram.Socket(type)` works as in Node, and such a socket belongs to this stack.
+    const direct = new a.dgram.Socket('udp4');
+    direct.bind(0);
+    expect(direct.address().address).toBe('0.0.0.0');
+    expect(a.udp.boundSockets).toBe(1);
+    expect(direct).toBeInstanceOf(SocketBase);
   });
 
   it('echo_between_two_hosts_delivers_rinfo_and_implicit_bind_precedes_send_callback', () => {

@@ -13,14 +13,22 @@ export { Socket } from './socket.js';
 export type { AddressInfo, DgramStack, LookupFunction, Message, SendCallback, SocketOptions } from './socket.js';
 export type { RemoteInfo } from '../../ip/udp-socket.js';
 
-export class Dgram {
-  /** The Socket class, for `instanceof` checks (create sockets with createSocket). */
-  readonly Socket = Socket;
+type MessageListener = (msg: Buffer, rinfo: RemoteInfo) => void;
 
-  constructor(private readonly stack: DgramStack) {}
+export class Dgram {
+  /** `new dgram.Socket(type[, onMessage])` as in Node: a Socket class bound to this stack (a subclass of the exported Socket). */
+  readonly Socket: new (type: 'udp4' | SocketOptions, listener?: MessageListener) => Socket;
+
+  constructor(stack: DgramStack) {
+    this.Socket = class extends Socket {
+      constructor(type: 'udp4' | SocketOptions, listener?: MessageListener) {
+        super(stack, type, listener);
+      }
+    };
+  }
 
   /** createSocket('udp4' | options[, onMessage]): 'udp6' throws ERR_SOCKET_BAD_TYPE (IPv4 only). */
-  createSocket(type: 'udp4' | SocketOptions, listener?: (msg: Buffer, rinfo: RemoteInfo) => void): Socket {
-    return new Socket(this.stack, type, listener);
+  createSocket(type: 'udp4' | SocketOptions, listener?: MessageListener): Socket {
+    return new this.Socket(type, listener);
   }
 }
