@@ -90,6 +90,8 @@ export interface TapNicOptions {
 
 const DEFAULT_MTU = 1500;
 const DEFAULT_RX_BATCH = 64;
+/** With offload each slot holds up to 64 KiB (a GSO segment of ~44 MSS): fewer slots do the same work. */
+const DEFAULT_RX_BATCH_OFFLOAD = 16;
 /** Batches read per readiness callback before yielding to the event loop. */
 const RX_BATCHES_PER_WAKEUP = 4;
 const EAGAIN = 11;
@@ -173,7 +175,7 @@ export class TapNic implements Nic {
     this.mtu = opts.mtu ?? DEFAULT_MTU;
     this.mac = opts.mac !== undefined ? Uint8Array.from(opts.mac) : randomLocalMac();
     this.maxFrame = this.mtu + ETHERNET_HEADER_LEN;
-    this.rxBatch = opts.rxBatch ?? DEFAULT_RX_BATCH;
+    this.rxBatch = opts.rxBatch ?? (opts.offload === true ? DEFAULT_RX_BATCH_OFFLOAD : DEFAULT_RX_BATCH);
     this.vnet = opts.offload ?? false;
     this.maxRead = this.vnet ? VNET_HDR_LEN + MAX_GSO_FRAME : this.maxFrame;
     this.capabilities = Object.freeze({
@@ -201,6 +203,15 @@ export class TapNic implements Nic {
     this.caps = new Int32Array(this.rxBatch);
     this.lens = new Int32Array(this.rxBatch);
     for (let i = 0; i < this.rxBatch; i++) this.refill(i);
+    if (this.vnet && this.ring.some((b) => b === null)) {
+      const have = this.ring.filter((b) => b !== null).length;
+      this.releaseRing();
+      this.vhdr?.release();
+      throw new RangeError(
+        `TapNic option "offload": the receive ring needs ${this.rxBatch} buffers of ${this.maxRead + 1} bytes and the pool had ${have}; ` +
+          'give the pool more memory (memoryBytes) or lower "rxBatch"',
+      );
+    }
 
     let opened: { fd: number; name: string };
     try {

@@ -8,6 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { CSUM_NONE, CSUM_PARTIAL, type PacketBuffer } from '../../src/buf/packet-buffer.js';
 import { PacketPool } from '../../src/buf/pool.js';
+import { TapNic } from '../../src/link/tap.js';
+import type { TapAddon } from '../../src/link/native-loader.js';
+import { RealClock } from '../../src/time/real-clock.js';
 import {
   SegmentCoalescer,
   VIRTIO_NET_HDR_F_NEEDS_CSUM,
@@ -195,5 +198,19 @@ describe('SegmentCoalescer: TSO super-segments from consecutive TCP segments', (
     const other = new SegmentCoalescer(new Uint8Array(16));
     const s = segment(pool, { seq: 0, len: 100 });
     expect(other.add(s.frame, s.len)).toBe(false);
+  });
+});
+
+describe('TapNic offload: the receive ring must fit the pool', () => {
+  it('a pool too small for 64 KiB receive slots is a RangeError naming the option, not a silent drop of every frame', () => {
+    const pool = new PacketPool({ memoryBytes: 1 << 20 }); // its largest class holds only a few 64 KiB slots
+    const fake = { setOffload: () => undefined, writevPool: () => 0 } as unknown as TapAddon;
+    const clock = new RealClock();
+    const inUse = pool.stats.inUse;
+    expect(() => new TapNic({ name: 'zsnone0', pool, clock, offload: true, addon: fake })).toThrow(
+      /TapNic option "offload": the receive ring needs 16 buffers of 65560 bytes and the pool had \d+; give the pool more memory/,
+    );
+    expect(pool.stats.inUse).toBe(inUse); // everything taken was given back
+    clock.close();
   });
 });
