@@ -5,7 +5,7 @@
  * measured in the same run. Lab-independent: two Stacks on a Network link.
  *
  * Scenarios: 100 Mbit/s, 5 ms one-way delay (10 ms RTT), Bernoulli loss of 1% and
- * 3% in both directions, 4 MiB one way, seeds 1..10 (TCP_LOSS_SEEDS to change the
+ * 3% in both directions, with the newreno and the cubic congestion controller, 4 MiB one way, seeds 1..10 (TCP_LOSS_SEEDS to change the
  * count); 1 MiB send/receive buffers so the window is not the limit. Printed per
  * scenario: median goodput (payload bits / virtual time from connect to the last
  * byte read), median RTO count (sender TCPTimeouts during the data phase) and median retransmitted
@@ -31,6 +31,8 @@ export interface LossRunOptions {
   loss: number;
   bytes: number;
   sackRecovery: boolean;
+  /** Congestion controller (config.tcp.congestionControl); default newreno. */
+  cc?: string;
   /** Replay the selfcheck's ping phase first (same link PRNG draws as the CLI). */
   pingFirst?: boolean;
   buffers?: number;
@@ -52,7 +54,8 @@ export async function lossyTransfer(o: LossRunOptions): Promise<LossRunResult> {
   const h2 = net.addHost('h2');
   net.link(h1, h2, { rate: o.rate, delay: o.delay, loss: o.loss });
   const buf = o.buffers;
-  const tcp = buf === undefined ? { sackRecovery: o.sackRecovery } : { sackRecovery: o.sackRecovery, sndbuf: buf, rcvbuf: buf };
+  const cc = o.cc ?? 'newreno';
+  const tcp = buf === undefined ? { sackRecovery: o.sackRecovery, congestionControl: cc } : { sackRecovery: o.sackRecovery, congestionControl: cc, sndbuf: buf, rcvbuf: buf };
   const a = new Stack({ clock: net.clock, pool: h1.pool, name: 'h1', nics: h1.ports, secret: h1.secret, config: { interfaces: [{ address: '10.0.0.1/24' }], tcp } });
   const b = new Stack({ clock: net.clock, pool: h2.pool, name: 'h2', nics: h2.ports, secret: h2.secret, config: { interfaces: [{ address: '10.0.0.2/24' }], tcp } });
   if (o.pingFirst) {
@@ -115,18 +118,18 @@ export async function lossyTransfer(o: LossRunOptions): Promise<LossRunResult> {
 export async function run(): Promise<void> {
   const seeds = Number(process.env.TCP_LOSS_SEEDS ?? 10);
   const rows: (string | number)[][] = [];
-  for (const loss of [0.01, 0.03]) {
+  for (const [cc, loss] of [['newreno', 0.01], ['newreno', 0.03], ['cubic', 0.01], ['cubic', 0.03]] as const) {
     const per: Record<'newreno' | 'sack', LossRunResult[]> = { newreno: [], sack: [] };
     for (let seed = 1; seed <= seeds; seed++) {
       for (const mode of ['newreno', 'sack'] as const) {
-        const r = await lossyTransfer({ seed, rate: '100Mbit', delay: '5ms', loss, bytes: 4 * MiB, sackRecovery: mode === 'sack', buffers: MiB });
-        if (!r.ok) throw new Error(`transfer failed: loss ${loss} seed ${seed} ${mode}`);
+        const r = await lossyTransfer({ seed, rate: '100Mbit', delay: '5ms', loss, bytes: 4 * MiB, sackRecovery: mode === 'sack', cc, buffers: MiB });
+        if (!r.ok) throw new Error(`transfer failed: ${cc} loss ${loss} seed ${seed} ${mode}`);
         per[mode].push(r);
       }
     }
     const m = (mode: 'newreno' | 'sack', k: keyof LossRunResult): number => median(per[mode].map((r) => Number(r[k])));
     rows.push([
-      `${loss * 100}% loss`,
+      `${cc}, ${loss * 100}% loss`,
       m('newreno', 'goodputMbit'),
       m('sack', 'goodputMbit'),
       m('sack', 'goodputMbit') / m('newreno', 'goodputMbit'),
@@ -136,15 +139,16 @@ export async function run(): Promise<void> {
       m('sack', 'retrans'),
     ]);
   }
+  // Recovery: RFC 6582 = sackRecovery false (NewReno, SACK still negotiated), RFC 6675 = SACK recovery.
   printTable(
     `bulk 4 MiB over 100 Mbit/s, 10 ms RTT, seeds 1..${seeds} (medians; virtual time)`,
-    ['link', 'NewReno Mbit/s', 'SACK Mbit/s', 'ratio', 'NewReno RTOs', 'SACK RTOs', 'NewReno rtx', 'SACK rtx'],
+    ['cc, link', 'RFC 6582 Mbit/s', 'RFC 6675 Mbit/s', 'ratio', 'RFC 6582 RTOs', 'RFC 6675 RTOs', 'RFC 6582 rtx', 'RFC 6675 rtx'],
     rows,
   );
   const sc: (string | number)[][] = [];
   for (const mode of ['newreno', 'sack'] as const) {
     const r = await lossyTransfer({ seed: 1018086114, rate: '1Gbit', delay: '1ms', loss: 0.01, bytes: 4 * MiB, sackRecovery: mode === 'sack', pingFirst: true });
-    sc.push([mode, r.goodputMbit, r.rtos, r.retrans, r.recoveries, r.ok ? 'yes' : 'NO']);
+    sc.push([mode === 'sack' ? 'RFC 6675 (SACK)' : 'RFC 6582 (NewReno)', r.goodputMbit, r.rtos, r.retrans, r.recoveries, r.ok ? 'yes' : 'NO']);
   }
   printTable('selfcheck scenario, seed 1018086114 (1 Gbit/s, 1 ms, 1% loss, 4 MiB)', ['mode', 'Mbit/s', 'RTOs', 'rtx', 'recoveries', 'byte-exact'], sc);
 }

@@ -106,10 +106,10 @@ interface Outcome {
   minPipeSeen: number;
 }
 
-function transfer(size: number, lost: Set<number>, lostAgain: Set<number>, sackRecovery: boolean): Outcome {
+function transfer(size: number, lost: Set<number>, lostAgain: Set<number>, sackRecovery: boolean, congestionControl = 'newreno'): Outcome {
   const clock = new VirtualClock();
   const pool = new PacketPool({ memoryBytes: 16 * 1024 * 1024 });
-  const config = { sackRecovery };
+  const config = { sackRecovery, congestionControl };
   const ab = new ScriptedPath(clock, A, pool, ms(5), lost, lostAgain);
   const ba = new ScriptedPath(clock, B, pool, ms(5), new Set(), new Set());
   const tcpA = new TcpLayer({ clock, ip: ab, pool, acct: new CountingAccounting(), config });
@@ -212,6 +212,18 @@ describe('property: SACK recovery over random loss patterns (RFC 6675)', () => {
     expect(recoveries).toBeGreaterThan(patterns);
     expect(fewer).toBeGreaterThan(0);
   }, 120_000);
+
+  it('with_cubic_the_transfer_completes_byte_exact_too (RFC 9438 §4.6 loss response inside RFC 6675 recovery)', () => {
+    fc.assert(
+      fc.property(patternArb, ({ lost, again }) => {
+        const size = SEGMENTS * MSS - 100;
+        const r = transfer(size, lost, again, true, 'cubic');
+        expect(r.exact && r.received === size, JSON.stringify({ lost: [...lost], again: [...again], r })).toBe(true);
+        expect(r.minPipeSeen).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 20, seed: 9438 },
+    );
+  }, 60_000);
 
   it('multiple_losses_in_one_window_are_repaired_in_about_one_rtt_without_rto', () => {
     // Five segments lost from one window: SACK recovery repairs them all within the

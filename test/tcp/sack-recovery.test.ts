@@ -6,9 +6,10 @@
  * rules 1-4, exit at RecoveryPoint (§5 A), RTO interaction and reneging
  * (§5.1, RFC 2018 §8), and the config switch back to NewReno.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Harness, ms, pattern, type Captured } from './harness.js';
-import { seqAdd } from '../../src/tcp/seq.js';
+import { seqAdd, seqGt, seqLe, seqLt } from '../../src/tcp/seq.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 
 const MSS = 1460;
@@ -285,4 +286,39 @@ describe('config.sackRecovery', () => {
     expect(tcb.cc.cwnd).toBe(tcb.cc.ssthresh + 3 * MSS);
     expect(tcb.scoreboard.isEmpty()).toBe(true);
   });
+});
+
+describe('bad input: arbitrary SACK blocks', () => {
+  it('random_sack_blocks_never_throw_keep_the_scoreboard_inside_the_flight_and_pipe_non_negative (RFC 2018 §4)', () => {
+    const blockArb = fc.tuple(fc.integer({ min: -20, max: 60 }), fc.integer({ min: -5, max: 30 }), fc.integer({ min: 0, max: 1459 }));
+    const stepArb = fc.record({ ackAdv: fc.integer({ min: 0, max: 3 }), blocks: fc.array(blockArb, { maxLength: 4 }), wild: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 25 }), (steps) => {
+        const { h, c, tcb } = setup(40);
+        let acked = 0;
+        for (const st of steps) {
+          acked = Math.min(acked + st.ackAdv, ((tcb.sndMax - c.sndNxt) >>> 0) / MSS);
+          const base = seqAdd(c.sndNxt, Math.floor(acked) * MSS);
+          const sack: [number, number][] = st.blocks.map(([a, n, jitter]) =>
+            st.wild ? [seqAdd(base, a * 100003 + jitter), seqAdd(base, (a + n) * 7919)] : [seqAdd(base, a * MSS + jitter), seqAdd(base, (a + n) * MSS)],
+          );
+          h.inject({ flags: '.', seq: c.rcvNxt, ack: base, options: { sack } });
+          h.drain();
+          const sb = tcb.scoreboard;
+          for (let i = 0; i < sb.count; i++) {
+            expect(seqLt(sb.left(i), sb.right(i))).toBe(true);
+            expect(seqGt(sb.left(i), tcb.sndUna) || sb.left(i) === tcb.sndUna).toBe(true);
+            expect(seqLe(sb.right(i), tcb.sndMax)).toBe(true);
+            if (i > 0) expect(seqLt(sb.right(i - 1), sb.left(i))).toBe(true);
+          }
+          expect(sb.pipe(tcb.sndUna, tcb.sndMax, tcb.highRxt, 3, MSS)).toBeGreaterThanOrEqual(0);
+        }
+        // Whatever happened, a full ACK ends it cleanly.
+        h.inject({ flags: '.', seq: c.rcvNxt, ack: tcb.sndMax });
+        h.drain();
+        expect(tcb.inRecovery).toBe(false);
+      }),
+      { numRuns: 60, seed: 2018 },
+    );
+  }, 60_000);
 });
