@@ -191,6 +191,35 @@ describe('stack.net conforms to node:net (event order and data)', () => {
     });
   });
 
+  it('destroySoon_and_resetAndDestroy_variants: destroySoon ends then destroys; reset while connecting waits for connect; reset without a handle fails', async () => {
+    await conform(async (env, rec) => {
+      const serverLogs: Promise<void>[] = [];
+      let n = 0;
+      const { server, port } = await listen(env, rec, {}, (s) => {
+        const name = `server${n++}`;
+        rec.watch(name, s, ['data', 'end', 'error']);
+        serverLogs.push(closed(s));
+      });
+      const a = env.clientNet.connect(port, env.host) as Socket;
+      rec.watch('soon', a);
+      a.write('payload');
+      a.destroySoon();
+      await closed(a);
+      await sleep(20);
+      const b = env.clientNet.connect(port, env.host) as Socket;
+      rec.watch('reset', b);
+      b.resetAndDestroy();
+      rec.note('reset', `connecting=${b.connecting}`);
+      await closed(b);
+      const u = new env.clientNet.Socket() as Socket;
+      rec.watch('nohandle', u);
+      u.resetAndDestroy();
+      await closed(u);
+      await Promise.all(serverLogs);
+      await stop(server);
+    });
+  });
+
   it('destroy_with_error: error then close(true)', async () => {
     await conform(async (env, rec) => {
       const { server, port } = await listen(env, rec, {}, () => {});
