@@ -6,6 +6,7 @@ import {
   escapeHtml,
   formatNumber,
   parseCsv,
+  renderSvg,
   scaleType,
   tableToCsv,
   toVegaLite,
@@ -185,6 +186,39 @@ describe('chart mapping (ChartSpec → vega-lite)', () => {
     const bar = toVegaLite(barChart) as { encoding: Record<string, Record<string, unknown>> };
     expect(bar.encoding['x']).toMatchObject({ type: 'nominal' });
     expect(bar.encoding['y']!['scale']).toEqual({ zero: false });
+  });
+});
+
+describe('bar charts', () => {
+  const grouped: ChartSpec = {
+    id: 'rate',
+    title: 'rate by mode',
+    mark: 'bar',
+    data: [
+      { mode: 'direct / offload on', load: 'no load', rate: 89000 },
+      { mode: 'direct / offload on', load: 'load 6', rate: 8 },
+      { mode: 'prequeue / offload off', load: 'no load', rate: 89100 },
+      { mode: 'prequeue / offload off', load: 'load 6', rate: 7 },
+    ],
+    x: { field: 'mode', title: 'rx path', type: 'nominal' },
+    y: { field: 'rate', title: 'messages per second' },
+    color: { field: 'load', title: 'competing load' },
+  };
+  it('bars_with_series_are_grouped_side_by_side_not_stacked', () => {
+    const vl = toVegaLite(grouped) as { encoding: Record<string, Record<string, unknown>> };
+    expect(vl.encoding['y']!['stack']).toBeNull();
+    expect(vl.encoding['xOffset']).toEqual({ field: 'load', type: 'nominal' });
+  });
+  it('log_bars_start_at_the_decade_below_the_smallest_value', () => {
+    const vl = toVegaLite(grouped) as { encoding: Record<string, Record<string, unknown>> };
+    expect(vl.encoding['y']!['scale']).toEqual({ type: 'log', domain: [1, 1e5] });
+  });
+  it('long_category_labels_are_slanted_and_not_truncated', async () => {
+    const vl = toVegaLite(grouped) as { encoding: Record<string, Record<string, unknown>> };
+    expect(vl.encoding['x']!['axis']).toMatchObject({ labelAngle: -30 });
+    const svg = await renderSvg(toVegaLite(grouped));
+    expect(svg).toContain('prequeue / offload off');
+    expect(svg).toContain('competing load');
   });
 });
 

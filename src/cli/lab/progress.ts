@@ -67,7 +67,8 @@ export class Progress {
   /** A message line (above the bar on a terminal). */
   log(msg: string): void {
     if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
-    this.stream.write(`${this.prefix()}${msg}\n`);
+    // Messages that already name the command ("seed: …") are not prefixed twice.
+    this.stream.write(`${this.label && msg.startsWith(`${this.label}:`) ? '' : this.prefix()}${msg}\n`);
     if (this.tty && this.total > 0 && this.done < this.total) this.draw();
   }
 

@@ -67,7 +67,9 @@ function axisEncoding(axis: ChartAxis, data: readonly Datum[]): Record<string, u
     if (scale === 'linear' && numbers(data, axis.field).every(Number.isInteger)) ax['tickMinStep'] = 1;
     enc['axis'] = ax;
   } else {
-    enc['axis'] = { labelAngle: 0, labelOverlap: true };
+    // Long category names ("prequeue-hwcsum / offload on") overlap when level; slant them.
+    const longest = Math.max(0, ...data.map((d) => String(d[axis.field] ?? '').length));
+    enc['axis'] = longest > 10 ? { labelAngle: -30, labelLimit: 400, labelOverlap: false } : { labelAngle: 0, labelOverlap: true };
   }
   return enc;
 }
@@ -89,6 +91,20 @@ export function toVegaLite(chart: ChartSpec): Record<string, unknown> {
   if (chart.column) {
     encoding['column'] = { field: chart.column.field, type: 'nominal', title: chart.column.title, header: { labelFontSize: 12, titleFontSize: 13 } };
   }
+  if (chart.mark === 'bar') {
+    const y = encoding['y'] as Record<string, unknown>;
+    // Bars compare values side by side: never stack them (vega-lite's default for a colour
+    // field), group them within each x category instead.
+    y['stack'] = null;
+    if (chart.color) encoding['xOffset'] = { field: chart.color.field, type: 'nominal' };
+    // A log axis has no zero for bars to grow from: start them at the smallest decade shown.
+    // (An explicit domain turns off vega's rounding, so round both ends to whole decades.)
+    const scale = y['scale'] as { type?: string; domain?: number[] } | undefined;
+    if (scale?.type === 'log') {
+      const pos = numbers(chart.data, chart.y.field).filter((v) => v > 0);
+      if (pos.length > 0) scale.domain = [10 ** Math.floor(Math.log10(Math.min(...pos))), 10 ** Math.ceil(Math.log10(Math.max(...pos)))];
+    }
+  }
   encoding['tooltip'] = tooltip;
   const mark = chart.mark === 'line' ? { type: 'line', point: true } : chart.mark === 'point' ? { type: 'point', filled: true, size: 60 } : { type: 'bar' };
   return {
@@ -105,7 +121,8 @@ export function toVegaLite(chart: ChartSpec): Record<string, unknown> {
     config: {
       font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
       axis: { titleFontSize: 12, labelFontSize: 11, grid: true },
-      legend: { titleFontSize: 12, labelFontSize: 11 },
+      // vega truncates legend text at 160 px by default, which made series like "direct / offload on" indistinguishable.
+      legend: { titleFontSize: 12, labelFontSize: 11, labelLimit: 400, titleLimit: 400 },
     },
   };
 }
