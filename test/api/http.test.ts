@@ -60,6 +60,28 @@ describe('Node http over zerostack (http.createServer + http.request, in-process
     await s.close();
   });
 
+  it('http_request_createConnection_option_and_plain_emit_connection_work_without_the_helpers', async () => {
+    const e = env();
+    // Server: Node's documented way to feed an http.Server sockets from elsewhere.
+    const app = http.createServer((req, res) => res.end(`plain ${req.method} ${req.url}`));
+    const listener = e.server.net.createServer((socket) => app.emit('connection', socket));
+    await new Promise<void>((resolve) => listener.listen(8081, SERVER, resolve));
+    // Client: http.request's createConnection option (no Agent).
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request({ host: SERVER, port: 8081, path: '/cc', method: 'PUT', createConnection: () => e.client.net.connect(8081, SERVER) as never }, (res) => {
+        let b = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (b += c));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end('x');
+    });
+    expect(body).toBe('plain PUT /cc');
+    app.closeAllConnections();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  });
+
   it('keep_alive_agent_reuses_one_tcp_connection_for_sequential_requests', async () => {
     const e = env();
     const serverSockets: unknown[] = [];
