@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Command, CommanderError } from 'commander';
 import { parseCsv } from '../../src/lab/report/csv.js';
+import { register } from '../../src/cli/commands/lab.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -79,16 +81,6 @@ describe('zerostack lab (CLI, --json)', () => {
     expect(Number(rows[0]!['goodputBitsPerSecond'])).toBe(j['goodputBitsPerSecond']);
   });
 
-  it('a_bad_option_exits_non_zero_naming_the_option_and_the_accepted_values', async () => {
-    const r = await zerostack('lab', 'rr', '--era', '1999', '--json');
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('--era must be one of 2002, 2025; got "1999"');
-    const t = await zerostack('lab', 'chatroom', '--transport', 'udp');
-    expect(t.code).not.toBe(0);
-    expect(t.stderr).toContain('--transport must be one of sim, zerostack, kernel; got "udp"');
-  });
-
   it('sweep_runs_the_grid_and_writes_jsonl_csv_and_a_report_with_a_chart', async () => {
     const dir = await tempDir();
     const jsonl = join(dir, 'runs.jsonl');
@@ -111,15 +103,6 @@ describe('zerostack lab (CLI, --json)', () => {
     expect(parseCsv(await readFile(join(dir, 'rep', 'sweep-chatroom.csv'), 'utf8'))).toHaveLength(4);
   });
 
-  it('sweep_rejects_an_unknown_parameter_or_workload_naming_the_accepted_ones', async () => {
-    const r = await zerostack('lab', 'sweep', 'bulk', '--param', 'speed=1,2');
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/bulk has no parameter "speed"; accepted: transport, seed, rx-path, .*link-rate.*flows/);
-    const w = await zerostack('lab', 'sweep', 'iperf', '--param', 'x=1');
-    expect(w.code).not.toBe(0);
-    expect(w.stderr).toContain('unknown workload "iperf" for lab sweep; accepted: chatroom, bulk, rr');
-  });
-
   it('seed_json_has_an_experiments_array_with_table_rows_and_events_per_second', async () => {
     const dir = await tempDir();
     const j = oneJson(await zerostack('lab', 'seed', '--quick', '--no-real', '--json', '--out', dir));
@@ -137,5 +120,49 @@ describe('zerostack lab (CLI, --json)', () => {
     expect(files).toContain('index.html');
     expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThan(0);
     expect(files.filter((f) => f.endsWith('.png')).length).toBe(files.filter((f) => f.endsWith('.svg')).length);
+  });
+});
+
+/** Parse a command line in this process (option errors happen before anything runs). */
+async function parseInProcess(...args: string[]): Promise<{ error: CommanderError; stderr: string; stdout: string }> {
+  let stderr = '';
+  let stdout = '';
+  const program = new Command('zerostack').exitOverride().configureOutput({ writeErr: (s) => (stderr += s), writeOut: (s) => (stdout += s) });
+  register(program);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (e) {
+    expect(e).toBeInstanceOf(CommanderError);
+    return { error: e as CommanderError, stderr, stdout };
+  }
+  throw new Error(`expected ${args.join(' ')} to be rejected`);
+}
+
+describe('zerostack lab (CLI, bad options)', () => {
+  it('a_bad_option_exits_non_zero_naming_the_option_and_the_accepted_values', async () => {
+    const r = await parseInProcess('lab', 'rr', '--era', '1999', '--json');
+    expect(r.error.exitCode).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--era must be one of 2002, 2025; got "1999"');
+    const t = await parseInProcess('lab', 'chatroom', '--transport', 'udp');
+    expect(t.stderr).toContain('--transport must be one of sim, zerostack, kernel; got "udp"');
+    const n = await parseInProcess('lab', 'bulk', '--link-rate', 'fast');
+    expect(n.stderr).toMatch(/--link-rate must be a positive rate: .*'10Gbit'.*got "fast"/);
+    const seed = await parseInProcess('lab', 'seed', '--seed', '-3');
+    expect(seed.stderr).toContain('--seed must be a non-negative integer; got "-3"');
+  });
+
+  it('sweep_rejects_an_unknown_parameter_or_workload_naming_the_accepted_ones', async () => {
+    const r = await parseInProcess('lab', 'sweep', 'bulk', '--param', 'speed=1,2');
+    expect(r.error.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/bulk has no parameter "speed"; accepted: transport, seed, rx-path, .*link-rate.*flows/);
+    const v = await parseInProcess('lab', 'sweep', 'bulk', '--param', 'copy=copy,fast');
+    expect(v.stderr).toContain('--param copy must be one of copy, copy+csum, zerocopy; got "fast"');
+    const w = await parseInProcess('lab', 'sweep', 'iperf', '--param', 'x=1');
+    expect(w.stderr).toContain('unknown workload "iperf" for lab sweep; accepted: chatroom, bulk, rr');
+    const none = await parseInProcess('lab', 'sweep', 'rr');
+    expect(none.stderr).toContain('give at least one --param name=v1,v2');
+    const both = await parseInProcess('lab', 'sweep', 'rr', '--era', '2002', '--param', 'era=2002,2025');
+    expect(both.stderr).toContain('--era and --param era both given');
   });
 });

@@ -90,9 +90,10 @@ function registerWorkload(lab: Command, w: WorkloadDef): void {
       return;
     }
     const paramKeys = new Set(Object.keys(result.params));
-    const figures = Object.entries(row).filter(([k]) => !paramKeys.has(k) && k !== 'workload');
+    // Figures only (the parameters are summarised below); nulls are figures this transport does not measure.
+    const figures = Object.entries(row).filter(([k, v]) => !paramKeys.has(k) && k !== 'workload' && v !== null);
     const lines = [`${w.name} over ${result.transport}: ${typeof result[h.field] === 'number' ? `${formatNumber(result[h.field] as number)} ${h.unit}` : '(no headline)'}`];
-    lines.push(...keyValueLines(figures.map(([k, v]) => [k, v === null ? '' : typeof v === 'number' ? formatNumber(v) : String(v)])));
+    lines.push(...keyValueLines(figures.map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v) : String(v)])));
     const changed = Object.entries(params).map(([k, v]) => `${optionName(findDef(w, k))}=${showValue(findDef(w, k), v)}`);
     if (changed.length) lines.push(`  (options: ${changed.join(' ')})`);
     lines.push(`finding: ${report.experiments[0]!.finding}`);
