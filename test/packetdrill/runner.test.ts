@@ -375,3 +375,39 @@ describe('packetdrill runner: commands before the first event', () => {
     expect(only(r).message).toMatch(/0 socket\(s\) in TIME_WAIT/);
   });
 });
+
+describe('packetdrill runner: timing options', () => {
+  const tsScript = (ackVal: number): string => `--tolerance_usecs=10000
+--tcp_ts_tick_usecs=1000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 9,sackOK,TS val 100 ecr 0>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460,nop,nop,sackOK,nop,nop,TS val 700 ecr 100>
++0 > . 1:1(0) ack 1 win 65535 <nop,nop,TS val ${ackVal} ecr 700>
+`;
+
+  it('tcp_ts_tick_usecs_checks_ts_val_against_elapsed_ticks', () => {
+    expect(run(tsScript(200)).failures).toEqual([]); // 100 ms later at a 1 ms tick
+    const r = run(tsScript(300));
+    expect([r.strict, r.portable]).toEqual(['fail', 'pass']);
+    expect(only(r).message).toMatch(/ts: expected TS val 300 \(±tolerance\), actual TS val \d+/);
+    expect(only(r).forgiven).toBe('timestamp value');
+  });
+
+  it('tolerance_percent_widens_the_window_by_a_share_of_the_scripted_gap', () => {
+    // The FIN is retransmitted at 0.4 s; the script says 0.35 s (gap 0.25 s).
+    const script = (pct: string): string => `${ACTIVE.replace('--tolerance_usecs=10000', `--tolerance_usecs=10000\n${pct}`)}+0 close(3) = 0
++0 > F. 1:1(0) ack 1 win 65535
++0.25 > F. 1:1(0) ack 1 win 65535
+`;
+    expect(only(run(script(''))).kind).toBe('timing');
+    expect(run(script('--tolerance_percent=25')).failures).toEqual([]);
+  });
+
+  it('the_tolerance_option_of_the_runner_overrides_the_script', () => {
+    const text = `${ACTIVE}+0 close(3) = 0\n+0 > F. 1:1(0) ack 1 win 65535\n+0.25 > F. 1:1(0) ack 1 win 65535\n`;
+    expect(run(text).strict).toBe('fail');
+    expect(run(text, { toleranceUsecs: 60000 }).failures).toEqual([]);
+  });
+});
