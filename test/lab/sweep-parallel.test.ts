@@ -74,6 +74,14 @@ describe('worker pool (src/lab/parallel.ts)', () => {
     expect(out[1]).toEqual({ ok: false, error: 'x=4 is not welcome' });
   });
 
+  it('the_real_registry_gives_the_same_rows_on_workers_as_in_this_thread (determinism)', async () => {
+    const tasks = [1, 2].map((rooms) => ({ workload: 'chatroom', params: { rooms, users: 3, msgs: 4, seed: 5 } }));
+    const pooled = await runTasks(tasks, { workers: 2 });
+    const inThread = await runTasks(tasks, { workers: 0 });
+    expect(pooled.map((o) => ok(o).row)).toEqual(inThread.map((o) => ok(o).row));
+    expect(pooled.map((o) => ok(o).row['messagesReceived'])).toEqual([24, 48]);
+  });
+
   it('pool size is min(cores, tasks) unless forced', () => {
     expect(poolSize(1)).toBe(1);
     expect(poolSize(0)).toBe(0);
