@@ -118,6 +118,10 @@ export function sweepFinding(workload: string, axes: readonly SweepAxis[], rows:
   }
   const v = (r: Record<string, Cell>) => formatNumber(r[headline.field] as number);
   if (good.length === 1) return `${workload}: ${headline.label} ${v(lo)} ${headline.unit} at ${describePoint(axes, lo)}${failText}`;
+  const [loV, hiV] = [lo[headline.field] as number, hi[headline.field] as number];
+  if (hiV - loV <= 0.005 * Math.abs(hiV)) {
+    return `${workload}: ${headline.label} ${v(hi)} ${headline.unit} at all ${good.length} points (spread ${formatNumber(hiV - loV)}, under 0.5%)${failText}`;
+  }
   const ratio = (lo[headline.field] as number) > 0 ? ` (${formatNumber((hi[headline.field] as number) / (lo[headline.field] as number))}×)` : '';
   return `${workload}: ${headline.label} from ${v(lo)} ${headline.unit} at ${describePoint(axes, lo)} to ${v(hi)} at ${describePoint(axes, hi)}${ratio} over ${good.length} runs${failText}`;
 }

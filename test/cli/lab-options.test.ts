@@ -74,7 +74,7 @@ describe('progress on stderr', () => {
     p.start(4);
     t = 2000;
     p.update(1, 'rooms=1');
-    expect(writes.at(-1)).toBe('\r\x1b[2Ksweep: [######··················] 1/4 25% 0:02 eta 0:06 rooms=1');
+    expect(writes.at(-1)).toBe('\r\x1b[2Ksweep: [######------------------] 1/4 25% 0:02 eta 0:06 rooms=1');
     p.log('a message');
     expect(writes.slice(-3)).toEqual(['\r\x1b[2K', 'sweep: a message\n', '\r\x1b[2K' + p.line()]);
     p.finish();

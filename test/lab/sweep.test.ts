@@ -54,6 +54,8 @@ describe('sweep report', () => {
     expect(sweepFinding('bulk', axes, rows, HEADLINES['bulk']!)).toBe(
       'bulk: goodput from 100M bit/s at link-rate=100Mbit/s, copy=copy to 9G at link-rate=10Gbit/s, copy=zerocopy (90×) over 5 runs; 1 of 6 runs failed',
     );
+    const flat = rows.map((r) => ({ ...r, goodputBitsPerSecond: r['ok'] ? 5e9 : null }));
+    expect(sweepFinding('bulk', axes, flat, HEADLINES['bulk']!)).toBe('bulk: goodput 5G bit/s at all 5 points (spread 0, under 0.5%); 1 of 6 runs failed');
     const allFailed = rows.map((r) => ({ ...r, ok: false }));
     expect(sweepFinding('bulk', axes, allFailed, HEADLINES['bulk']!)).toBe('bulk: no run produced goodput; 6 of 6 runs failed');
   });

@@ -1,6 +1,6 @@
 /**
  * Progress of a batch of lab runs on stderr: on a terminal a one-line bar
- * redrawn in place (`[#####·····] 12/48 25% 0:04 eta 0:12 last run`), otherwise
+ * redrawn in place (`[#####-----] 12/48 25% 0:04 eta 0:12 last run`), otherwise
  * one plain line per finished run, so logs stay readable. Messages (`log`)
  * print above the bar. Wall-clock time lives here, in the CLI layer.
  */
@@ -93,7 +93,7 @@ export class Progress {
     const fill = Math.round(frac * BAR);
     const el = this.elapsed();
     const eta = this.done > 0 && this.done < this.total ? ` eta ${formatClock((el / this.done) * (this.total - this.done))}` : '';
-    const s = `${this.prefix()}[${'#'.repeat(fill)}${'·'.repeat(BAR - fill)}] ${this.done}/${this.total} ${Math.floor(frac * 100)}% ${formatClock(el)}${eta} ${this.note}`.trimEnd();
+    const s = `${this.prefix()}[${'#'.repeat(fill)}${'-'.repeat(BAR - fill)}] ${this.done}/${this.total} ${Math.floor(frac * 100)}% ${formatClock(el)}${eta} ${this.note}`.trimEnd();
     const width = (this.stream.columns ?? 100) - 1;
     return s.length > width ? s.slice(0, width) : s;
   }
