@@ -83,3 +83,14 @@ describe('zerostack packetdrill', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('zerostack packetdrill --stats', () => {
+  it('prints_per_directory_counts_and_grouped_causes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pd-stats-'));
+    writeFileSync(join(dir, 'good.pkt'), readFileSync(fixture, 'utf8'));
+    writeFileSync(join(dir, 'bad.pkt'), readFileSync(brokenCopy(), 'utf8'));
+    const { out } = await cli('--stats', dir);
+    expect(out).toContain('strict: 1 passed, 1 failed, 0 unsupported of 2');
+    expect(out).toMatch(/strict failures by cause:\n {5}1 × packet: packet differs: flags: expected R\., actual F\./);
+  });
+});

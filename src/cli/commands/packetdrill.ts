@@ -4,11 +4,11 @@
  * Prints one line per script with its verdict and first mismatch, then a
  * summary; exits 1 when a script fails under the chosen verdict.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { intOption } from '../options.js';
-import { collectScripts, runFile, summarize } from '../../packetdrill/runner/corpus.js';
+import { byDirectory, collectScripts, failureCauses, runFile, summarize } from '../../packetdrill/runner/corpus.js';
 import { firstMismatch, formatFailure, type ScriptResult } from '../../packetdrill/runner/result.js';
 
 interface Opts {
@@ -18,6 +18,7 @@ interface Opts {
   pcap?: string;
   toleranceUsecs?: number;
   define?: string[];
+  stats?: boolean;
 }
 
 export function register(program: Command): void {
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--pcap <dir>', 'write a capture per script into DIR')
     .option('--tolerance-usecs <n>', "override the scripts' --tolerance_usecs", intOption('--tolerance-usecs'))
     .option('-D, --define <name=value...>', '#ifdef names (default FreeBSD=1)')
+    .option('--stats', 'after the summary: pass counts per subdirectory and the failure causes, grouped')
     .action((paths: string[], o: Opts) => {
       const mode = o.portable === true ? 'portable' : 'strict';
       let files: string[];
@@ -83,7 +85,18 @@ export function register(program: Command): void {
         );
       } else {
         console.log(`${mode}: ${s.passed} passed, ${s.failed} failed, ${s.unsupported} unsupported of ${s.total}`);
+        if (o.stats === true) printStats(paths, results, mode);
       }
       process.exitCode = s.failed > 0 ? 1 : 0;
     });
+}
+
+/** --stats: per-subdirectory pass counts (of a single directory argument) and grouped failure causes. */
+function printStats(paths: readonly string[], results: readonly ScriptResult[], mode: 'strict' | 'portable'): void {
+  const root = paths.length === 1 && statSync(paths[0]!).isDirectory() ? paths[0]! : null;
+  if (root !== null) {
+    for (const [dir, e] of byDirectory(results, root)) console.log(`  ${dir}: strict ${e.strict}/${e.total}, portable ${e.portable}/${e.total}`);
+  }
+  console.log(`${mode} failures by cause:`);
+  for (const [cause, n] of failureCauses(results, mode)) console.log(`  ${String(n).padStart(4)} × ${cause}`);
 }
