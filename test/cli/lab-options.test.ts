@@ -81,6 +81,15 @@ describe('progress on stderr', () => {
     expect(writes.at(-1)).toBe('\r\x1b[2K');
     expect(writes.every((w) => !w.includes('\n') || w.endsWith('a message\n'))).toBe(true);
   });
+  it('messages_that_name_the_command_are_not_prefixed_twice', () => {
+    const { writes, stream } = fakeStream(false);
+    const p = new Progress({ stream, label: 'seed', now: () => 0 });
+    p.log('seed: 24 runs');
+    p.log('starting');
+    const q = new Progress({ stream, label: 'rr', now: () => 0 });
+    q.log('rr/sim: 1 conn');
+    expect(writes).toEqual(['seed: 24 runs\n', 'seed: starting\n', 'rr/sim: 1 conn\n']);
+  });
   it('a_pipe_gets_plain_lines', () => {
     let t = 0;
     const { writes, stream } = fakeStream(false);

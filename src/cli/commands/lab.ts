@@ -203,6 +203,8 @@ function registerSweepOf(sweep: Command, w: WorkloadDef): void {
   cmd.option('--jsonl <file>', 'write one JSON line per run');
   cmd.option('--csv <file>', 'write the table as CSV');
   cmd.addOption(jobsOption());
+  const first = w.params[0] ? optionName(w.params[0]) : 'seed';
+  cmd.addHelpText('after', `\nExamples:\n  $ zerostack lab sweep ${w.name} --param ${first}=1,2,4 --param era=2002,2025 --out sweep-${w.name}/\n  $ zerostack lab sweep ${w.name} --param seed=1,2,3 --jsonl runs.jsonl --csv runs.csv --json\n`);
   cmd.action(async (opts: Record<string, unknown> & OutputOptions & { param?: string[]; jsonl?: string; csv?: string }) => {
     if (!opts.param || opts.param.length === 0) cmd.error(`error: give at least one --param name=v1,v2,… (names: ${defs.map(optionName).join(', ')})`);
     let axes: SweepAxis[];

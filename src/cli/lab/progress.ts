@@ -67,8 +67,9 @@ export class Progress {
   /** A message line (above the bar on a terminal). */
   log(msg: string): void {
     if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
-    // Messages that already name the command ("seed: …") are not prefixed twice.
-    this.stream.write(`${this.label && msg.startsWith(`${this.label}:`) ? '' : this.prefix()}${msg}\n`);
+    // Messages that already name the command ("seed: …", "rr/sim: …") are not prefixed twice.
+    const named = this.label !== '' && (msg.startsWith(`${this.label}:`) || msg.startsWith(`${this.label}/`));
+    this.stream.write(`${named ? '' : this.prefix()}${msg}\n`);
     if (this.tty && this.total > 0 && this.done < this.total) this.draw();
   }
 
