@@ -116,4 +116,14 @@ describe('zerostack up with a bad option', () => {
     expect(r.stderr.trim()).toBe('zerostack up: --addr: expected an IPv4 address with a prefix length 1..32 (a.b.c.d/n), got "10.0.0.2/33"');
     expect(r.stdout).toBe('');
   });
+
+  it('--http-root must name a directory (exit 2, before any device is opened)', () => {
+    const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', main, 'up', '--tap', 'zsnever0', '--addr', '10.0.0.2/24', '--http', '80', '--http-root', '/nonexistent-zs'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('zerostack up: --http-root: not a directory: "/nonexistent-zs"');
+  });
 });

@@ -6,6 +6,9 @@
  * node:http on `stack.net`; then SIGINT ends the CLI with status 0.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -36,10 +39,10 @@ function startCli(args: string[]): { lines: string[]; ready: Promise<void>; exit
   return { lines, ready, exit, kill: (sig) => child.kill(sig) };
 }
 
-/** GET http://ip:port/ through `stack.net`; the body. */
-function get(stack: Stack, ip: string, port: number): Promise<{ status: number; body: string }> {
+/** GET http://ip:port/path through `stack.net`; the body. */
+function get(stack: Stack, ip: string, port: number, path = '/'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: ip, port, path: '/', createConnection: () => stack.net.connect(port, ip) }, (res) => {
+    const req = request({ host: ip, port, path, createConnection: () => stack.net.connect(port, ip) }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (s: string) => (body += s));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -57,7 +60,9 @@ describe('zerostack up on QEMU links (the test plays QEMU with a second zerostac
   const port = 20000 + (process.pid % 20000);
 
   it('--qemu-stream listen: the peer connects, pings and GETs /, SIGINT exits 0', async () => {
-    const cli = startCli(['--qemu-stream', `listen:127.0.0.1:${port}`, '--addr', '10.66.0.2/24', '--gw', '10.66.0.1', '--http', '80']);
+    const root = mkdtempSync(join(tmpdir(), 'zs-root-'));
+    writeFileSync(join(root, 'hello.txt'), 'hello from a file\n');
+    const cli = startCli(['--qemu-stream', `listen:127.0.0.1:${port}`, '--addr', '10.66.0.2/24', '--gw', '10.66.0.1', '--http', '80', '--http-root', root]);
     await cli.ready;
     expect(cli.lines[0]).toMatch(new RegExp(`^zerostack up: qemu-stream listen 127\\.0\\.0\\.1:${port}, address 10\\.66\\.0\\.2/24, .*, gateway 10\\.66\\.0\\.1$`));
     const clock = new RealClock();
@@ -68,7 +73,11 @@ describe('zerostack up on QEMU links (the test plays QEMU with a second zerostac
       const r = await stack.ping('10.66.0.2', { timeout: '3s' });
       expect(r.from).toBe('10.66.0.2');
       expect(await get(stack, '10.66.0.2', 80)).toEqual({ status: 200, body: 'zerostack at 10.66.0.2\n' });
+      expect(await get(stack, '10.66.0.2', 80, '/hello.txt')).toEqual({ status: 200, body: 'hello from a file\n' });
+      expect((await get(stack, '10.66.0.2', 80, '/../../etc/passwd')).status).toBe(404); // never outside the root
+      expect((await get(stack, '10.66.0.2', 80, '/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
     } finally {
+      rmSync(root, { recursive: true, force: true });
       stack.close();
       nic.close();
       clock.close();

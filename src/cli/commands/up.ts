@@ -10,7 +10,8 @@
 import type { Command } from 'commander';
 import type { Server } from 'node:http';
 import { openHost } from '../net/host.js';
-import { addLinkOptions, hostSpecFrom, portOption, type LinkOptionValues } from '../net/link-args.js';
+import { statSync } from 'node:fs';
+import { addLinkOptions, hostSpecFrom, portOption, UsageError, type LinkOptionValues } from '../net/link-args.js';
 import { onShutdownSignal, runReporting } from '../net/run.js';
 import { intOption } from '../options.js';
 import { discardService, echoService, httpService, type TcpService } from '../net/servers.js';
@@ -19,6 +20,7 @@ interface UpOptions extends LinkOptionValues {
   echo?: number;
   discard?: number;
   http?: number;
+  httpRoot?: string;
   lingerMs: number;
 }
 
@@ -30,12 +32,23 @@ export function register(program: Command): void {
     .option('--echo <port>', 'serve TCP echo (RFC 862) on <port>', portOption('--echo'))
     .option('--discard <port>', 'serve TCP discard (RFC 863) on <port>', portOption('--discard'))
     .option('--http <port>', 'serve HTTP on <port>: GET /, GET /bytes/N, POST/PUT echo', portOption('--http'))
+    .option('--http-root <dir>', 'also serve the files under <dir> (GET /PATH)')
     .option('--linger-ms <ms>', 'on shutdown, wait up to <ms> for connections to close', intOption('--linger-ms'), DEFAULT_LINGER_MS)
     .action((o: UpOptions) => runReporting('up', () => up(o)));
 }
 
 async function up(o: UpOptions): Promise<void> {
   const spec = hostSpecFrom(o);
+  if (o.httpRoot !== undefined) {
+    if (o.http === undefined) throw new UsageError('--http-root needs --http PORT');
+    let dir = false;
+    try {
+      dir = statSync(o.httpRoot).isDirectory();
+    } catch {
+      dir = false;
+    }
+    if (!dir) throw new UsageError(`--http-root: not a directory: "${o.httpRoot}"`);
+  }
   const host = await openHost(spec, { tcp: { rcvbuf: 4 * 1024 * 1024, sndbuf: 4 * 1024 * 1024 } });
   const services: TcpService[] = [];
   let http: Server | null = null;
@@ -46,7 +59,7 @@ async function up(o: UpOptions): Promise<void> {
     if (o.echo !== undefined) services.push(echoService(net, o.echo));
     if (o.discard !== undefined) services.push(discardService(net, o.discard, discarded));
     if (o.http !== undefined) {
-      const h = httpService(net, o.http, `zerostack at ${ip}`);
+      const h = httpService(net, o.http, `zerostack at ${ip}`, o.httpRoot);
       services.push(h.service);
       http = h.server;
     }

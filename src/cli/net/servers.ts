@@ -7,13 +7,16 @@
  *   GET  /               a one-line text page naming the host
  *   GET  /bytes/N        N bytes (0..2^40) of a fixed pattern (patternByte), streamed
  *   POST|PUT  any path   the request body echoed back (Content-Type kept)
+ *   GET  /PATH           with a root directory: the file root/PATH (never outside root)
  *   anything else        404 / 405
  *
  * Owns: listening on the stack's node:net module, handing each connection to
  * its service, and tracking live connections so shutdown can end them.
  * Must not: open links (host.ts) or know about the command line.
  */
+import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve, sep } from 'node:path';
 import type { NetModule, NetServer, NetSocket } from '../../api/net/index.js';
 
 /** Byte i of the /bytes/N body: a 64 KiB period the tests regenerate. */
@@ -101,7 +104,31 @@ function sendPattern(res: ServerResponse, n: number): void {
   more();
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, hostLine: string): void {
+/** Serve root/PATH if it is a regular file inside root; false when there is none. */
+function sendFile(res: ServerResponse, root: string, url: string, head: boolean): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return false;
+  }
+  const file = resolve(root, `.${path}`);
+  if (file !== root && !file.startsWith(root + sep)) return false; // ../ escapes are not files of root
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return false;
+    size = st.size;
+  } catch {
+    return false;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) });
+  if (head) res.end();
+  else createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  return true;
+}
+
+function handle(req: IncomingMessage, res: ServerResponse, hostLine: string, root: string | undefined): void {
   res.setHeader('Server', 'zerostack');
   const url = req.url ?? '/';
   if (req.method === 'POST' || req.method === 'PUT') {
@@ -132,12 +159,14 @@ function handle(req: IncomingMessage, res: ServerResponse, hostLine: string): vo
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) }).end(body);
     return;
   }
+  if (root !== undefined && sendFile(res, root, url, req.method === 'HEAD')) return;
   res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
 }
 
-/** HTTP/1.1 on `port`: node:http's parser and keep-alive over zerostack connections. */
-export function httpService(net: NetModule, port: number, hostLine: string): { service: TcpService; server: Server } {
-  const server = createServer((req, res) => handle(req, res, hostLine));
+/** HTTP/1.1 on `port`: node:http's parser and keep-alive over zerostack connections; files from `root` if given. */
+export function httpService(net: NetModule, port: number, hostLine: string, root?: string): { service: TcpService; server: Server } {
+  const dir = root === undefined ? undefined : resolve(root);
+  const server = createServer((req, res) => handle(req, res, hostLine, dir));
   server.on('clientError', (_err, socket) => socket.destroy());
   const service = new TcpService(net, 'http', port, (s) => server.emit('connection', s));
   return { service, server };
