@@ -124,15 +124,20 @@ export async function runTasks(tasks: readonly LabTask[], opts: PoolOptions = {}
       let lastError: string | undefined;
 
       const dispatch = () => {
-        if (next >= tasks.length) {
-          current = -1;
-          void w.terminate();
-          return;
+        while (next < tasks.length) {
+          current = next++;
+          const t = tasks[current]!;
+          const req: WorkerRequest = { id: current, workload: t.workload, params: t.params };
+          try {
+            w.postMessage(req);
+            return;
+          } catch (e) {
+            // Parameters that cannot cross to a thread (a function, say) fail that task only.
+            finish(current, { ok: false, error: `parameters cannot be sent to a worker thread: ${message(e)}` });
+          }
         }
-        current = next++;
-        const t = tasks[current]!;
-        const req: WorkerRequest = { id: current, workload: t.workload, params: t.params };
-        w.postMessage(req);
+        current = -1;
+        void w.terminate();
       };
 
       w.on('message', (m: WorkerReply) => {

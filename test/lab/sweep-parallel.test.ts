@@ -56,6 +56,12 @@ describe('worker pool (src/lab/parallel.ts)', () => {
     expect(ok(out[4]!).result['value']).toBe(25);
   });
 
+  it('parameters_that_cannot_be_cloned_fail_only_their_task', async () => {
+    const out = await runTasks([{ workload: 'square', params: { x: 1, f: () => 1 } }, sq(2)], { registry: FAKE, workers: 1 });
+    expect(out[0]).toMatchObject({ ok: false, error: expect.stringMatching(/cannot be sent to a worker thread/) });
+    expect(ok(out[1]!).result['value']).toBe(4);
+  });
+
   it('an_unknown_workload_is_a_per_task_error_naming_the_accepted_ones', async () => {
     const out = await runTasks([{ workload: 'nope', params: {} }, sq(2)], { registry: FAKE, workers: 1 });
     expect(out[0]).toEqual({ ok: false, error: 'unknown workload "nope"; accepted: square' });
