@@ -368,6 +368,12 @@ function transmitData(tcb: Tcb, seq: number, len: number, flags: number, retrans
     if (len > 0) {
       layer.mib.TCPOrigDataSent++;
       tcb.bytesSent += len;
+      // RFC 5681 §3.2 step 2 / RFC 6675 (4.2): data sent by limited transmit stays out of FlightSize
+      // for ssthresh — the part of it that takes FlightSize beyond cwnd (within cwnd it is ordinary data).
+      if (tcb.dupAcks > 0 && !tcb.inRecovery) {
+        const over = seqDiff(seqAdd(seq, len), tcb.sndUna) - tcb.cc.cwnd;
+        if (over > 0) tcb.ltBytes += over < len ? over : len;
+      }
       // RFC 5681 §3.2 step 2 / RFC 6675 (4.2): data sent by limited transmit stays out of FlightSize for ssthresh.
       if (tcb.dupAcks > 0 && !tcb.inRecovery) tcb.ltBytes += len;
       // RFC 6298 §3 / Karn: time one segment at a time, never a retransmitted one; not

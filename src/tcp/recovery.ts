@@ -7,13 +7,16 @@
  *    RecoveryPoint (§5 A), limited transmit by pipe (§5 step 3), and RTO
  *    interaction (§5.1 / RFC 2018 §8: the scoreboard is cleared on RTO; SACK
  *    information that arrives afterwards lets go-back-N skip SACKed data).
+ *    One addition: a partial ACK marks the segment at SND.UNA lost (RFC 6582
+ *    §3.2 step 3's inference; see onNewAck).
  *  - NewReno (RFC 5681 §3.2, RFC 6582) otherwise: RFC 5681 §2 duplicate ACKs,
  *    RFC 3042 limited transmit, fast retransmit and window inflation, partial ACKs.
  * Both share RTO recovery (RFC 5681 §3.1 + RFC 6298 §5, go-back-N) and the RTT
  * sampling rules (RFC 6298 §3 Karn, RFC 7323 §4.1 RTTM).
  *
  * Owns: tcb.dupAcks / inRecovery / recover / partialAckSeen / highRxt /
- * rescueRxt / rttTiming / tsRtoStamp, the scoreboard updates (tcb.scoreboard,
+ * rescueRxt / lostBelow / ltBytes (output.ts adds to it) / rttTiming /
+ * tsRtoStamp, the scoreboard updates (tcb.scoreboard,
  * scoreboard.ts does the interval work), and the calls into the congestion
  * controller (cc/*) at loss events.
  * Must not: build segments (output.ts does: retransmitHead, retransmitRange,
