@@ -374,8 +374,6 @@ function transmitData(tcb: Tcb, seq: number, len: number, flags: number, retrans
         const over = seqDiff(seqAdd(seq, len), tcb.sndUna) - tcb.cc.cwnd;
         if (over > 0) tcb.ltBytes += over < len ? over : len;
       }
-      // RFC 5681 §3.2 step 2 / RFC 6675 (4.2): data sent by limited transmit stays out of FlightSize for ssthresh.
-      if (tcb.dupAcks > 0 && !tcb.inRecovery) tcb.ltBytes += len;
       // RFC 6298 §3 / Karn: time one segment at a time, never a retransmitted one; not
       // needed with timestamps (RFC 7323 §4: every ACK gives a sample).
       if (!tcb.rttTiming && !tcb.tsEnabled) {
