@@ -411,3 +411,35 @@ describe('packetdrill runner: timing options', () => {
     expect(run(text, { toleranceUsecs: 60000 }).failures).toEqual([]);
   });
 });
+
+describe('packetdrill runner: blocking connect', () => {
+  it('blocking_connect_returns_0_when_the_handshake_completes_at_t2', () => {
+    const r = run(`--tolerance_usecs=10000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0...0.1 connect(3, ..., ...) = 0
++0 > S 0:0(0) <...>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460>
++0 > . 1:1(0) ack 1
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('blocking_connect_refused_returns_econnrefused', () => {
+    const r = run(`--tolerance_usecs=10000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0...0.1 connect(3, ..., ...) = -1 ECONNREFUSED (Connection refused)
++0 > S 0:0(0) <...>
++0.1 < R. 0:0(0) ack 1 win 0
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('a_blocking_call_without_t2_that_blocks_fails_naming_its_return_time', () => {
+    const f = only(run(`--tolerance_usecs=10000
+ 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 connect(3, ..., ...) = 0
+`));
+    expect(f.kind).toBe('timing');
+    expect(f.message).toMatch(/^connect\(\) blocked until \d+\.\d+ s; without "\.\.\.t2" it must return by 0\.010000 s$/);
+  });
+});
