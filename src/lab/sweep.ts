@@ -15,6 +15,7 @@ import type { ParamDef } from './params.js';
 import type { LabTask, TaskOutcome } from './parallel.js';
 import type { ChartSpec, LabReport, Table } from './types.js';
 import { columnHeader, formatNumber } from './report/format.js';
+import { formatDuration, formatRate, formatSize } from '../util/units.js';
 
 /** One swept parameter: its definition and the values to try (already parsed). */
 export interface SweepAxis {
@@ -100,8 +101,9 @@ function describePoint(axes: readonly SweepAxis[], row: Record<string, Cell>): s
 /** A swept value as people write it: 1G rather than 1000000000 for a rate. */
 export function showValue(def: ParamDef, v: unknown): string {
   if (typeof v !== 'number') return String(v);
-  const unit = paramUnit(def);
-  return unit === undefined ? String(v) : `${formatNumber(v)}${unit === 'bit/s' ? 'bit/s' : unit}`;
+  // The unit formatters of src/util/units.ts, without the space so "name=value" stays one token.
+  const text = def.type === 'rate' ? formatRate(v) : def.type === 'duration' ? formatDuration(v) : def.type === 'size' ? formatSize(v) : String(v);
+  return text.replace(' ', '');
 }
 
 /** The finding line: the headline's range over the grid and where its ends are, from the numbers. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ParamDef } from '../../src/lab/params.js';
 import type { TaskOutcome } from '../../src/lab/parallel.js';
-import { gridPoints, HEADLINES, sweepChart, sweepFinding, sweepJsonLines, sweepReport, sweepRows, sweepTasks, type SweepAxis } from '../../src/lab/sweep.js';
+import { gridPoints, HEADLINES, showValue, sweepChart, sweepFinding, sweepJsonLines, sweepReport, sweepRows, sweepTasks, type SweepAxis } from '../../src/lab/sweep.js';
 
 const def = (name: string, type: ParamDef['type'] = 'int'): ParamDef => ({ name, type, default: 0, description: name });
 const axis = (name: string, values: unknown[], type: ParamDef['type'] = 'int', label = name): SweepAxis => ({ def: def(name, type), label, values });
@@ -85,6 +85,14 @@ describe('sweep report', () => {
     expect(e.table.columns.map((c) => c.key)).toEqual(['linkRateBps', 'copy', 'goodputBitsPerSecond', 'ok', 'error']);
     expect(e.table.columns[0]).toEqual({ key: 'linkRateBps', label: 'link-rate', unit: 'bit/s' });
     expect(e.charts).toHaveLength(1);
+  });
+
+  it('swept_values_are_shown_with_their_units', () => {
+    expect(showValue(def('linkRateBps', 'rate'), 4e11)).toBe('400Gbit/s');
+    expect(showValue(def('durationNs', 'duration'), 5e6)).toBe('5ms');
+    expect(showValue(def('msgBytes', 'size'), 65536)).toBe('64KiB');
+    expect(showValue(def('rooms'), 10)).toBe('10');
+    expect(showValue(def('era', 'string'), '2002')).toBe('2002');
   });
 
   it('json_lines_hold_one_run_each_with_result_or_error', () => {
