@@ -180,10 +180,11 @@ export class ProcessSockets {
   }
 
   /**
-   * A sink's read: blocks like recv(), then consumes up to `max` bytes the
-   * cheapest way the socket's receive path allows — views released at once on a
-   * `zerocopy` path (nothing copied), else a copy into an internal scratch buffer.
-   * Returns bytes consumed, 0 at EOF, or an errno.
+   * A sink's read: blocks like recv(), then consumes data the cheapest way the
+   * socket's receive path allows — on a `zerocopy` path up to 64 whole received
+   * buffers, released at once (nothing copied; `max` does not split buffers),
+   * else up to `max` bytes copied into an internal scratch buffer. Returns bytes
+   * consumed, 0 at EOF, or an errno.
    */
   *consume(fd: number, max: number): SocketCall {
     const s = this.core.get(fd);
