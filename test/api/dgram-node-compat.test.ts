@@ -3,6 +3,7 @@
 // thrown errors, emitted errors (code, errno, syscall, address, port, message),
 // buffer-size arithmetic and the order of events must be identical.
 import nodeDgram from 'node:dgram';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Stack, getDefaultPool } from '../../src/stack.js';
 import { RealClock } from '../../src/time/real-clock.js';
@@ -263,5 +264,51 @@ describe('stack.dgram behaves like node:dgram (kernel loopback vs zerostack loop
     expect(node).toContain('client:listener:ping');
     expect(node).toContain('client:listener:part');
     expect(node).toContain('client:listener:list!');
+  });
+
+  it('send_argument_validation_matches_node_for_random_argument_lists (property)', async () => {
+    // Values Node's send() treats differently: kinds of message, numbers in and out of range, wrong types, callbacks.
+    const cb = (): void => {};
+    const msgs = ['text', Buffer.from('buffer'), new Uint8Array([1, 2, 3]), new DataView(new ArrayBuffer(4)), ['a', Buffer.from('b')], ['a', 5], [], 5, null, {}];
+    const vals = [undefined, null, 0, 1, 2, 3, 10, -1, 1.5, 65535, 65536, '7', 'x', '', cb, '127.0.0.1', {}];
+    const node = nodeEnv().dgram.createSocket('udp4');
+    const stack = stackEnv().dgram.createSocket('udp4');
+    for (const s of [node, stack]) {
+      s.on('error', () => {});
+      s.bind(0);
+      await once(s, 'listening');
+    }
+    const outcome = (s: Sock, args: unknown[]): unknown => {
+      try {
+        (s.send as (...a: unknown[]) => void)(...args);
+        return 'sent';
+      } catch (e) {
+        const x = e as Error & { code?: string };
+        return `${x.code}: ${x.message}`;
+      }
+    };
+    const arb = fc.tuple(fc.constantFrom(...msgs), fc.array(fc.constantFrom(...vals), { maxLength: 5 }));
+    const check = (): number => {
+      let threw = 0;
+      fc.assert(
+        fc.property(arb, ([msg, rest]) => {
+          const args = [msg, ...rest];
+          const expected = outcome(node, args);
+          if (expected !== 'sent') threw++;
+          expect(outcome(stack, args)).toEqual(expected);
+        }),
+        { numRuns: 300, seed: 20261123 },
+      );
+      return threw;
+    };
+    expect(check()).toBeGreaterThan(50); // the generator reaches the error paths, not only valid sends
+    // The connected forms follow other rules (no port/address allowed).
+    for (const s of [node, stack]) {
+      s.connect(9, '127.0.0.1');
+      await once(s, 'connect');
+    }
+    expect(check()).toBeGreaterThan(50);
+    node.close();
+    stack.close();
   });
 });
