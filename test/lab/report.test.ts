@@ -185,7 +185,10 @@ describe('chart mapping (ChartSpec → vega-lite)', () => {
     expect(vl.encoding['column']).toMatchObject({ field: 'era', title: 'era' });
     const bar = toVegaLite(barChart) as { encoding: Record<string, Record<string, unknown>> };
     expect(bar.encoding['x']).toMatchObject({ type: 'nominal' });
-    expect(bar.encoding['y']!['scale']).toEqual({ zero: false });
+    // bar lengths are values: a linear bar axis starts at zero (lines and points may not)
+    expect(bar.encoding['y']!['scale']).toEqual({ zero: true });
+    const line = toVegaLite({ ...barChart, mark: 'line', data: [{ p: 1, us: 588000 }, { p: 2, us: 590000 }], x: { field: 'p', title: 'p' } }) as { encoding: Record<string, Record<string, unknown>> };
+    expect(line.encoding['y']!['scale']).toEqual({ zero: false });
   });
 });
 

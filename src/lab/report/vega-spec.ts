@@ -99,7 +99,9 @@ export function toVegaLite(chart: ChartSpec): Record<string, unknown> {
     if (chart.color) encoding['xOffset'] = { field: chart.color.field, type: 'nominal' };
     // A log axis has no zero for bars to grow from: start them at the smallest decade shown.
     // (An explicit domain turns off vega's rounding, so round both ends to whole decades.)
-    const scale = y['scale'] as { type?: string; domain?: number[] } | undefined;
+    const scale = y['scale'] as { type?: string; domain?: number[]; zero?: boolean } | undefined;
+    // A bar's length is its value: a linear axis must start at zero, or 588k vs 590k looks like 1:20.
+    if (scale !== undefined && scale.type === undefined) scale.zero = true;
     if (scale?.type === 'log') {
       const pos = numbers(chart.data, chart.y.field).filter((v) => v > 0);
       if (pos.length > 0) scale.domain = [10 ** Math.floor(Math.log10(Math.min(...pos))), 10 ** Math.ceil(Math.log10(Math.max(...pos)))];
