@@ -100,7 +100,8 @@ export function congestionFlight(tcb: Tcb): number {
 
 /** Octets below this count as lost in SetPipe/NextSeg besides IsLost(): SND.UNA outside recovery. */
 function lostBelow(tcb: Tcb): number {
-  return tcb.inRecovery && seqGt(tcb.lostBelow, tcb.sndUna) ? tcb.lostBelow : tcb.sndUna;
+  if (!tcb.inRecovery || !seqGt(tcb.lostBelow, tcb.sndUna)) return tcb.sndUna;
+  return seqLt(tcb.lostBelow, tcb.sndMax) ? tcb.lostBelow : tcb.sndMax;
 }
 
 /**
@@ -239,7 +240,7 @@ export function sackRecoveryOutput(tcb: Tcb): number {
   // Rule (1) — (C.1)-(C.5): lost holes first, lowest first.
   while (tcb.cc.cwnd - congestionFlight(tcb) >= smss) {
     if (!sb.findHole(tcb.sndUna, tcb.highRxt, true, DUPACK_THRESHOLD, smss, HOLE, lostBelow(tcb))) break;
-    if (!retransmitHole(tcb, HOLE[0]!, HOLE[1]!)) return sent;
+    if (!retransmitHole(tcb, HOLE[0]!, HOLE[1]!)) break;
     mib.TCPFastRetrans++;
     sent++;
   }

@@ -20,7 +20,7 @@
  * Every "lo"/"hi" in this file is a sequence number; comparisons go through
  * seq.ts (STYLE lesson 3).
  */
-import { seqDiff, seqGt, seqGe, seqLe, seqLt, seqMax, seqMin } from './seq.js';
+import { seqDiff, seqGt, seqLe, seqLt, seqMax, seqMin } from './seq.js';
 
 /** Intervals held at first (grows by doubling). */
 const INITIAL_BLOCKS = 8;
@@ -284,10 +284,5 @@ export class SackScoreboard {
       bytesBelow += seqDiff(r[2 * i + 1]!, r[2 * i]!);
     }
     return false;
-  }
-
-  /** Whether seq ≥ every SACKed octet (nothing SACKed at or above seq). */
-  allBelow(seq: number): boolean {
-    return this.n === 0 || seqGe(seq, this.r[2 * this.n - 1]!);
   }
 }
