@@ -224,6 +224,9 @@ describe('stack.net zero-copy send (writeZeroCopy, MSG_ZEROCOPY-like)', () => {
     const wraps0 = w.h1.pool.stats.wraps;
     const ids = bufs.map((b) => client.writeZeroCopy(b, (err) => done.push([ids.indexOf(ids[done.length]!), err, received])));
     expect(ids).toEqual([0, 1, 2, 3]);
+    // TCP's send queue holds the caller's memory itself: same ArrayBuffer, same offset.
+    const queued = (tcbOf(w.a, client.localPort!).sendBuf as unknown as { bufs: ({ bytes: Uint8Array; head: number } | null)[] }).bufs.filter((b) => b !== null);
+    expect(queued.some((b) => b!.bytes.buffer === bufs[0]!.buffer && b!.head === 0 && b!.bytes.byteOffset === bufs[0]!.byteOffset)).toBe(true);
     await w.advance(2);
     expect(done.length).toBe(0); // nothing is acknowledged yet
     await w.until(() => done.length === 4);
