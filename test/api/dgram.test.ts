@@ -212,6 +212,21 @@ describe('stack.dgram (node:dgram over zerostack UDP, virtual time)', () => {
     expect(a.udp.boundSockets).toBe(0);
   });
 
+  it('async_dispose_closes_an_open_socket_once', async () => {
+    const { net, a } = twoHosts();
+    const s = a.dgram.createSocket('udp4');
+    const closes: string[] = [];
+    s.on('close', () => closes.push('close'));
+    s.bind(0);
+    net.runFor(1 * MS);
+    const disposed = s[Symbol.asyncDispose]();
+    net.runFor(1 * MS);
+    await disposed;
+    await s[Symbol.asyncDispose](); // already closed: nothing happens
+    expect(closes).toEqual(['close']);
+    expect(a.udp.boundSockets).toBe(0);
+  });
+
   it('ref_unref_chain_and_multicast_is_reported_not_implemented', () => {
     const { a } = twoHosts();
     const s = a.dgram.createSocket('udp4');

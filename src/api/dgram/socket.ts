@@ -444,6 +444,12 @@ export class Socket extends EventEmitter {
     return this;
   }
 
+  /** `await using s = dgram.createSocket(...)`: closes the socket (if open) and resolves on 'close', as in Node. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.handle === null) return;
+    await new Promise<void>((resolve) => this.close(resolve));
+  }
+
   private closeIfOpen(): void {
     if (this.handle !== null) this.close();
   }
