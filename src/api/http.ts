@@ -34,9 +34,18 @@ export function serveHttp(net: NetModule, server: http.Server): NetServer {
   // Errors of the listener (EADDRINUSE, …) are the server's, as with http.Server.listen.
   listener.on('error', (err: Error) => server.emit('error', err));
   listener.on('listening', () => server.emit('listening'));
-  server.once('close', () => {
-    if (listener.listening) listener.close();
-  });
+  // server.close() closes the listener too. The http.Server itself never listened (the listener
+  // does), so Node's close() would hand its callback ERR_SERVER_NOT_RUNNING: while the listener
+  // was open that error is not the caller's, and is dropped.
+  const close = server.close;
+  server.close = function closeWithListener(this: http.Server, cb?: (err?: Error) => void): http.Server {
+    const wasListening = listener.listening;
+    if (wasListening) listener.close();
+    return close.call(this, (err?: Error) => {
+      if (typeof cb !== 'function') return;
+      cb(wasListening && (err as { code?: string } | undefined)?.code === 'ERR_SERVER_NOT_RUNNING' ? undefined : err);
+    });
+  };
   return listener;
 }
 

@@ -256,8 +256,13 @@ describe('Node http over zerostack (http.createServer + http.request, in-process
     await waitFor(() => errors.length > 0, 'the EADDRINUSE error');
     expect(errors).toEqual(['EADDRINUSE']);
     expect(s.listener.listening).toBe(true);
-    await s.close();
+    // close() on the http.Server closes the zerostack listener, and its callback sees no error.
+    const closeErr = await new Promise<unknown>((resolve) => s.http.close((err) => resolve(err)));
+    expect(closeErr).toBeUndefined();
     expect(s.listener.listening).toBe(false);
+    // A second close() is Node's ERR_SERVER_NOT_RUNNING again.
+    const again = await new Promise<unknown>((resolve) => s.http.close((err) => resolve(err)));
+    expect((again as { code?: string }).code).toBe('ERR_SERVER_NOT_RUNNING');
     expect(() => serveHttp(e.server.net, null as never)).toThrow(/serveHttp: server must be an http.Server/);
   });
 });
