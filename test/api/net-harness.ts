@@ -35,26 +35,28 @@ export function nodeEnv(): Env {
     clientNet: nodeNet,
     host: '127.0.0.1',
     async blackhole() {
-      // A Python listener with backlog 0 that never accepts: once its accept queue holds one
-      // connection, Linux drops further SYNs (tcp_conn_request: sk_acceptq_is_full → drop).
-      const py = spawn('python3', ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)']);
-      children.push(py);
+      // A Node child listening with backlog 1 (0 would mean Node's default, 511), then stopped
+      // (SIGSTOP) so that it never accepts: once its accept queue is full (two connections),
+      // Linux drops further SYNs (tcp_conn_request → drop). No tool beyond Node is needed.
+      const child = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))"]);
+      children.push(child);
       const port = await new Promise<number>((resolve, reject) => {
-        py.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
-        py.once('error', reject);
+        child.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim())));
+        child.once('error', reject);
       });
+      child.kill('SIGSTOP');
       const fillers = [0, 1, 2].map(() => nodeNet.connect(port, '127.0.0.1').on('error', () => {}));
       await filled(fillers);
       return {
         port,
         close() {
           for (const f of fillers) f.destroy();
-          py.kill();
+          child.kill('SIGKILL');
         },
       };
     },
     close() {
-      for (const c of children) c.kill();
+      for (const c of children) c.kill('SIGKILL');
     },
   };
 }
