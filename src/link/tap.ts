@@ -310,7 +310,8 @@ export class TapNic implements Nic {
   private transmitVnet(frame: PacketBuffer, len: number): boolean {
     const co = this.coalescer!;
     if (co.add(frame, len) || (co.count > 0 && (this.flushCoalesced(), co.add(frame, len)))) {
-      if (co.count > 1 && (co.full || co.payloadBytes > 0xffff - 2 * this.mtu)) this.flushCoalesced();
+      // A PSH or short segment ends the burst: write now (request/response traffic waits for nothing).
+      if (co.full || co.payloadBytes > 0xffff - 2 * this.mtu) this.flushCoalesced();
       else if (!this.flushArmed) {
         this.flushArmed = true;
         this.clock.defer(flushDeferred, this);
