@@ -114,6 +114,38 @@ export interface TcpConfig {
   readonly defaultMss: number;
   /** Delay before retrying output after the packet pool ran dry. */
   readonly noBufferRetry: Nanos;
+  // --- FreeBSD-compatible local choices (docs/tcp.md "FreeBSD profile"; all off/0 by default) ---
+  /**
+   * When the handshake completes, round the receive (and send) buffer up to a
+   * multiple of the connection's MSS, capped by rcvbufMax/sndbufMax (FreeBSD
+   * tcp_mss(): `roundup(sb_hiwat, mss)`); SO_RCVBUF/SO_SNDBUF then report the
+   * rounded size. A buffer not larger than the MSS is left alone.
+   */
+  readonly roundBuffersToMss: boolean;
+  /**
+   * RCV.WND for the acceptability test and trimming is max(free receive buffer,
+   * RCV.ADV − RCV.NXT) rather than RCV.ADV − RCV.NXT (FreeBSD tcp_input:
+   * `rcv_wnd = imax(sbspace, rcv_adv − rcv_nxt)`): data that fits the buffer is
+   * kept even beyond the advertised edge (RFC 9293 §3.8.6 lets a receiver accept
+   * more than it offered; it never shrinks the window).
+   */
+  readonly acceptUpToBuffer: boolean;
+  /** Added to every computed retransmission timeout (FreeBSD net.inet.tcp.rexmit_slop, 200 ms there). Default 0. */
+  readonly rtoSlop: Nanos;
+  /**
+   * Every segment sent while our FIN is outstanding and no data is left to
+   * send carries the FIN again (FreeBSD tcp_output: TH_FIN with TF_SENTFIN and
+   * snd_nxt == snd_max → snd_nxt−−), e.g. the ACK of the peer's FIN in
+   * simultaneous close is `F.`. A retransmission of sequence space already sent.
+   */
+  readonly finWithEveryAck: boolean;
+  /**
+   * TIME-WAIT: a segment without ACK (not a reopening SYN) is dropped silently
+   * before the sequence check (FreeBSD tcp_twcheck "Drop the segment if it does
+   * not contain an ACK"), instead of the RFC 9293 §3.10.7.4 ACK for an
+   * unacceptable segment / RFC 5961 §4 challenge ACK for a SYN (both SHOULDs).
+   */
+  readonly timeWaitDropNonAck: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -159,6 +191,11 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   dropSynFin: false,
   defaultMss: 536,
   noBufferRetry: 1 * NS_PER_MS,
+  roundBuffersToMss: false,
+  acceptUpToBuffer: false,
+  rtoSlop: 0,
+  finWithEveryAck: false,
+  timeWaitDropNonAck: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -213,6 +250,11 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   dropSynFin: ['bool'],
   defaultMss: ['int', 88, 65535],
   noBufferRetry: ['duration', 1],
+  roundBuffersToMss: ['bool'],
+  acceptUpToBuffer: ['bool'],
+  rtoSlop: ['duration', 0, 60 * NS_PER_S],
+  finWithEveryAck: ['bool'],
+  timeWaitDropNonAck: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);

@@ -24,7 +24,7 @@ import { CloseKind, isSynchronized, setState, TcbEvent, TcpErrno, TcpState, type
 import type { TcpLayer } from './tcp-layer.js';
 import { ACK_NOW, eatenAckDelay } from './delack.js';
 import { childEstablished, listenInput } from './listen.js';
-import { rcvWindow, sendAck, sendChallengeAck, sendResetFor, sendSyn, tcpOutput, TS_OPTION_SPACE, tsNow } from './output.js';
+import { mssBase, rcvSpace, rcvWindow, sendAck, sendPureAck, sendChallengeAck, sendResetFor, sendSyn, tcpOutput, TS_OPTION_SPACE, tsNow } from './output.js';
 import { isDuplicateAck, onDuplicateAck, onNewAck, rttSampleFor, sackRecoveryOn, updateScoreboard } from './recovery.js';
 import { armDelayedAck, armFinWait2, armKeepalive, onAckAdvanced, startTimeWait, updateSendTimers } from './timers.js';
 import { MAX_WSCALE } from './config.js';
@@ -212,6 +212,7 @@ function synSent(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, now: Nanos): void {
     tcb.rcvAdv = seqAdd(tcb.rcvNxt, tcb.synWindow);
     tcb.connTimer.cancel();
     onAckAdvanced(tcb, now, false);
+    roundBuffersToMss(tcb);
     setState(tcb, TcpState.ESTABLISHED);
     armKeepalive(tcb);
     layer.raise(tcb, TcbEvent.CONNECT | TcbEvent.WRITABLE, 0);
@@ -298,7 +299,12 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   // First: check the sequence number (the acceptability table).
   const dataLen = seg.payloadLength;
   const segLen = dataLen + (syn ? 1 : 0) + (fin ? 1 : 0);
-  const rcvWnd = rcvWindow(tcb);
+  // config.acceptUpToBuffer (FreeBSD tcp_input: rcv_wnd = imax(sbspace, rcv_adv − rcv_nxt)):
+  // data that fits the receive buffer is accepted even beyond the advertised right edge —
+  // on a full connection only: FreeBSD's SYN-RECEIVED (syncache) and TIME-WAIT (tcptw)
+  // have no socket buffer and judge by the advertised window.
+  const upToBuffer = config.acceptUpToBuffer && isSynchronized(state) && state !== TcpState.TIME_WAIT;
+  const rcvWnd = upToBuffer ? Math.max(rcvSpace(tcb), rcvWindow(tcb)) : rcvWindow(tcb);
   const rcvNxt = tcb.rcvNxt;
   let acceptable: boolean;
   let zeroWindowData = false;
@@ -328,7 +334,10 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
       }
       mib.ImmediateAckOutOfWindow++;
       mib.TCPOutOfWindowAcks++;
-      sendAck(tcb);
+      // A SYN is answered with a pure ACK (identical to sendAck unless config.finWithEveryAck:
+      // FreeBSD answers any SYN on a synchronized connection with tcp_send_challenge_ack).
+      if (syn) sendPureAck(tcb);
+      else sendAck(tcb);
     }
     pkt.release();
     return;
@@ -423,6 +432,7 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
       pkt.release(); // accept queue full: the ACK is dropped (or the child was reset)
       return;
     }
+    roundBuffersToMss(tcb);
     setState(tcb, TcpState.ESTABLISHED);
     tcb.connTimer.cancel();
     if (!tcb.reasm.isEmpty()) deliverSynText(tcb, now);
@@ -605,6 +615,34 @@ function ackAdvanced(tcb: Tcb, ack: number, seg: TcpRepr, now: Nanos): void {
     if (space >= tcb.sendBuf.limit >>> 2 || tcb.sendBuf.length === 0) {
       tcb.sndBlocked = false;
       tcb.layer.raise(tcb, TcbEvent.WRITABLE, 0);
+    }
+  }
+}
+
+/**
+ * config.roundBuffersToMss, when the handshake completes: the receive and send
+ * buffers grow to a multiple of the MSS (min(peer MSS, MTU − 40), without
+ * options), capped by rcvbufMax/sndbufMax (FreeBSD tcp_mss(): `roundup(sb_hiwat,
+ * mss)`, capped by sb_max; a buffer not larger than the MSS is left alone).
+ * Whole segments then fill the buffer exactly.
+ */
+function roundBuffersToMss(tcb: Tcb): void {
+  const c = tcb.layer.config;
+  if (!c.roundBuffersToMss) return;
+  const mss = mssBase(tcb);
+  const o = tcb.opts;
+  if (o.rcvbuf > mss) {
+    const r = Math.min(Math.ceil(o.rcvbuf / mss) * mss, c.rcvbufMax);
+    if (r > o.rcvbuf) {
+      o.rcvbuf = r;
+      tcb.recvBuf.setLimit(r);
+    }
+  }
+  if (o.sndbuf > mss) {
+    const r = Math.min(Math.ceil(o.sndbuf / mss) * mss, c.sndbufMax);
+    if (r > o.sndbuf) {
+      o.sndbuf = r;
+      tcb.sendBuf.setLimit(r);
     }
   }
 }
@@ -831,6 +869,7 @@ function enterTimeWait(tcb: Tcb): void {
  *    timestamp is newer than TS.Recent (with timestamps) or its sequence number
  *    is above RCV.NXT (without): the TIME-WAIT TCB is dropped (TWRecycled) and
  *    the SYN goes to the listener, with an ISS above the old SND.MAX.
+ *  - config.timeWaitDropNonAck: any other segment without ACK (and not RST) is dropped.
  *  - a retransmitted FIN: ACK it and restart the 2·MSL timer (§3.10.7.4 eighth).
  */
 function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: number, now: Nanos): boolean {
@@ -846,6 +885,12 @@ function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number,
     layer.closeTcb(tcb, 0);
     pkt.release();
     listenInput(listener, seg, src, dst, now, iss);
+    return true;
+  }
+  if (layer.config.timeWaitDropNonAck && (flags & (TcpFlag.ACK | TcpFlag.RST)) === 0) {
+    // FreeBSD tcp_twcheck: "Drop the segment if it does not contain an ACK", before the
+    // sequence check (config.timeWaitDropNonAck; RFC 9293's ACK in reply is a SHOULD).
+    pkt.release();
     return true;
   }
   if ((flags & (TcpFlag.FIN | TcpFlag.RST | TcpFlag.SYN)) === TcpFlag.FIN && seqAdd(seg.seq, seg.payloadLength + 1) === tcb.rcvNxt) {

@@ -407,7 +407,22 @@ export function sendAck(tcb: Tcb): boolean {
   // RCV.NXT, so RFC 9293 §3.10.7.4's acceptability test would drop it unread —
   // with both ends retransmitting, neither ever sees the other's ACKs. Linux
   // (tcp_acceptable_seq) and BSD (snd_max) do the same.
+  if (tcb.layer.config.finWithEveryAck && finOutstandingAlone(tcb)) {
+    // config.finWithEveryAck (FreeBSD tcp_output: TH_FIN with TF_SENTFIN and snd_nxt ==
+    // snd_max → snd_nxt−−): the ACK retransmits our unacknowledged FIN.
+    return sendControl(tcb, tcb.finSeq, TcpFlag.ACK | TcpFlag.FIN);
+  }
   return sendControl(tcb, tcb.sndMax, TcpFlag.ACK);
+}
+
+/** An ACK <SEQ=SND.MAX><ACK=RCV.NXT> that never carries the FIN, whatever config.finWithEveryAck says (FreeBSD tcp_respond). */
+export function sendPureAck(tcb: Tcb): boolean {
+  return sendControl(tcb, tcb.sndMax, TcpFlag.ACK);
+}
+
+/** Our FIN is sent, unacknowledged, and the only thing outstanding beyond the sent data (SND.NXT = SND.MAX = FIN + 1). */
+function finOutstandingAlone(tcb: Tcb): boolean {
+  return tcb.finSent && tcb.sndNxt === tcb.sndMax && seqAdd(tcb.finSeq, 1) === tcb.sndMax && tcb.sndUna !== tcb.sndMax;
 }
 
 /** Pure ACK/RST with the TCB's options. */
@@ -455,7 +470,8 @@ export function sendChallengeAck(tcb: Tcb): boolean {
     return false;
   }
   layer.mib.TCPChallengeACK++;
-  return sendAck(tcb);
+  // A pure ACK even under config.finWithEveryAck (FreeBSD tcp_send_challenge_ack uses tcp_respond).
+  return sendPureAck(tcb);
 }
 
 /**

@@ -23,9 +23,17 @@ import { onRetransmitTimeout } from './recovery.js';
 // ---------------------------------------------------------------------------
 // Retransmission / persist
 
-/** Current RTO (with backoff), from the RFC 6298 estimator. */
+/**
+ * Current RTO (with backoff), from the RFC 6298 estimator, plus config.rtoSlop
+ * once it is computed (FreeBSD TCPT_RANGESET adds tcp_rexmit_slop to every
+ * timeout it sets; the first, un-backed-off initial RTO of a connection has none).
+ */
 function rto(tcb: Tcb): Nanos {
-  return tcb.rtt.rto();
+  const r = tcb.rtt.rto();
+  const slop = tcb.layer.config.rtoSlop;
+  if (slop === 0 || (!tcb.rtt.hasSample && tcb.rtt.backoffCount === 0)) return r;
+  const max = tcb.layer.config.maxRto;
+  return r + slop > max ? max : r + slop;
 }
 
 function armRtx(tcb: Tcb, mode: number, at: Nanos): void {

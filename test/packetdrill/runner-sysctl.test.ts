@@ -21,7 +21,7 @@ describe('packetdrill sysctl table', () => {
     expect(sysctlEffect('net.inet.tcp.sendspace', '32768')).toEqual({ kind: 'config', config: { sndbuf: 32768 } });
     expect(sysctlEffect('kern.ipc.maxsockbuf', '4294967295')).toEqual({ kind: 'config', config: { rcvbufMax: 1 << 30, sndbufMax: 1 << 30 } });
     expect(sysctlEffect('net.inet.tcp.rexmit_initial', '1000')).toEqual({ kind: 'config', config: { initialRto: 1000 * NS_PER_MS } });
-    expect(sysctlEffect('net.inet.tcp.rexmit_slop', '200')).toEqual({ kind: 'config', config: { minRto: 200 * NS_PER_MS } });
+    expect(sysctlEffect('net.inet.tcp.rexmit_slop', '200')).toEqual({ kind: 'config', config: { rtoSlop: 200 * NS_PER_MS } });
     expect(sysctlEffect('net.inet.tcp.keepinit', '75000')).toEqual({ kind: 'config', config: { connectTimeout: 75000 * NS_PER_MS } });
     expect(sysctlEffect('net.inet.tcp.insecure_rst', '1')).toEqual({ kind: 'config', config: { rfc5961Rst: false } });
     expect(sysctlEffect('net.inet.tcp.insecure_syn', '0')).toEqual({ kind: 'config', config: { rfc5961Syn: true } });

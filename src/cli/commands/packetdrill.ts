@@ -7,7 +7,8 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { intOption } from '../options.js';
+import { choiceOption, intOption } from '../options.js';
+import { PROFILES, type ProfileName } from '../../packetdrill/runner/profile.js';
 import { byDirectory, collectScripts, failureCauses, runFile, summarize } from '../../packetdrill/runner/corpus.js';
 import { firstMismatch, formatFailure, type ScriptResult } from '../../packetdrill/runner/result.js';
 
@@ -19,6 +20,7 @@ interface Opts {
   toleranceUsecs?: number;
   define?: string[];
   stats?: boolean;
+  profile?: ProfileName;
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .option('--pcap <dir>', 'write a capture per script into DIR')
     .option('--tolerance-usecs <n>', "override the scripts' --tolerance_usecs", intOption('--tolerance-usecs'))
     .option('-D, --define <name=value...>', '#ifdef names (default FreeBSD=1)')
+    .option('--profile <name>', `stack profile the scripts start from: ${PROFILES.join('|')} (default freebsd, the corpus's OS; docs/packetdrill.md)`, choiceOption('--profile', PROFILES))
     .option('--stats', 'after the summary: pass counts per subdirectory and the failure causes, grouped')
     .action((paths: string[], o: Opts) => {
       const mode = o.portable === true ? 'portable' : 'strict';
@@ -58,6 +61,7 @@ export function register(program: Command): void {
       for (const f of files) {
         const r = runFile(f, {
           defines,
+          profile: o.profile ?? 'freebsd',
           ...(o.verbose === true ? { verbose: true } : {}),
           ...(o.pcap !== undefined ? { pcap: true } : {}),
           ...(o.toleranceUsecs !== undefined ? { toleranceUsecs: o.toleranceUsecs } : {}),

@@ -43,6 +43,7 @@ import { parseIpv4 } from '../../wire/address.js';
 import { TcpFlag } from '../../wire/tcp.js';
 import { runCommand } from './commands.js';
 import { parseSysctl } from './sysctl.js';
+import { profileConfig, type ProfileName } from './profile.js';
 import { compareSegment, type Difference, type ExpectedSegment } from './expect.js';
 import { buildInbound, encodeOptions, flagBits, formatSegment, parseLive, scriptOptions, type LivePacket, type WireOption } from './packets.js';
 import type { Failure, ScriptResult, Verdict } from './result.js';
@@ -77,6 +78,8 @@ export interface RunOptions {
   readonly verbose?: boolean;
   /** 16-byte RFC 6528 secret (default fixed, so runs are reproducible). */
   readonly secret?: Uint8Array;
+  /** TcpConfig the stack starts from before the script's sysctls (profile.ts; default 'rfc'). */
+  readonly profile?: ProfileName;
 }
 
 /** Thrown to stop the run: a failure portable does not forgive, or something unsupported. */
@@ -129,7 +132,7 @@ export class Run {
   stack!: Stack;
   core!: SocketCore;
   nic!: ScriptNic;
-  tcpConfig: Partial<Record<keyof TcpConfig, unknown>> = {};
+  tcpConfig: Partial<Record<keyof TcpConfig, unknown>>;
   readonly tuple: Tuple = { localPort: SCRIPT_PORT, remotePort: REMOTE_EPHEMERAL_PORT };
   /** Live local ISN − script local ISN (packetdrill local_seq_script_to_live_offset); 0 until learned. */
   localOffset = 0;
@@ -157,6 +160,7 @@ export class Run {
   ) {
     this.file = opts.file ?? script.file;
     this.verbose = opts.verbose ?? false;
+    this.tcpConfig = profileConfig(opts.profile ?? 'rfc');
     const o = script.options;
     this.toleranceNs = (opts.toleranceUsecs ?? num(o.get('tolerance_usecs'), 4000)) * NS_PER_US;
     this.tolerancePercent = num(o.get('tolerance_percent'), 0);

@@ -109,11 +109,11 @@ export const SYSCTL_TABLE: Readonly<Record<string, SysctlRule>> = {
     },
   },
   'net.inet.tcp.rexmit_slop': {
-    meaning: 'slop added to the RTO (ms; FreeBSD default 200), which makes the effective RTO floor',
-    maps: 'minRto',
+    meaning: 'slop added to every computed RTO (ms; FreeBSD default 200; TCPT_RANGESET)',
+    maps: 'rtoSlop',
     apply: (v) => {
       const n = int(v);
-      return Number.isSafeInteger(n) && n > 0 ? config({ minRto: n * NS_PER_MS }) : unsupported(`sysctl net.inet.tcp.rexmit_slop=${v}`);
+      return Number.isSafeInteger(n) && n >= 0 && n <= 60_000 ? config({ rtoSlop: n * NS_PER_MS }) : unsupported(`sysctl net.inet.tcp.rexmit_slop=${v}`);
     },
   },
   'net.inet.tcp.rexmit_drop_options': {
