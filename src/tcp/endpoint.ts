@@ -39,6 +39,7 @@ import { delayedAckPolicy } from './delack.js';
 import { prepareActiveOptions } from './input.js';
 import { Listener, closeListener } from './listen.js';
 import { sendAck, sendSyn, tcpOutput, windowUpdateWorthy } from './output.js';
+import { ackAfterRead } from './read-ack.js';
 import { seqAdd, seqDiff } from './seq.js';
 import { CloseKind, isSynchronized, setState, TcbEvent, TcpErrno, TcpState, TCP_STATE_NAMES, type Tcb, type TcpStateName } from './tcb.js';
 import { armFinWait2, armKeepalive } from './timers.js';
@@ -455,12 +456,8 @@ export class Endpoint {
 
   private afterRead(t: Tcb, n: number, asked: number): number {
     if (n > 0) {
-      // RFC 9293 §3.8.6.2.2: announce a window that opened significantly (see windowUpdateWorthy).
-      if (windowUpdateWorthy(t)) {
-        this.layer.mib.ImmediateAckWindowUpdate++;
-        t.ackNow = true;
-        tcpOutput(t);
-      }
+      // Linux tcp_cleanup_rbuf: the ACK or window update this read made due (read-ack.ts).
+      ackAfterRead(t, n);
       return n;
     }
     if (asked === 0) return 0;

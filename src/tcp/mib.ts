@@ -131,8 +131,8 @@ export class TcpMib {
   ImmediateAckOoo = 0; // out-of-order segment (RFC 5681 §4.2)
   ImmediateAckHoleFill = 0; // segment filled (part of) a hole (RFC 5681 §4.2)
   ImmediateAckWindowUpdate = 0; // window opened significantly (RFC 9293 §3.8.6.2.2)
-  ImmediateAckPushSmall = 0; // a pushed short segment was read and the buffer drained (prequeue paths' cleanup_rbuf)
-  ImmediateAckOnRead = 0; // more than one rcv_mss unacknowledged when the reader finished (prequeue paths' cleanup_rbuf)
+  ImmediateAckPushSmall = 0; // a pushed short segment was read and the buffer drained (cleanup_rbuf, read-ack.ts)
+  ImmediateAckOnRead = 0; // more than one rcv_mss unacknowledged when the reader finished (cleanup_rbuf, read-ack.ts)
   ImmediateAckFin = 0; // a FIN arrived (ACKed at once, RFC 9293 §3.10.7.4 eighth)
   ImmediateAckOutOfWindow = 0; // unacceptable segment (RFC 9293 §3.10.7.4 first)
   /** Our ACK rode on a data/FIN segment, cancelling a pending delayed ACK. */

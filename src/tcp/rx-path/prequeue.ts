@@ -29,10 +29,10 @@
  *      excepted) — no 2·MSS rule (delack.ts eatenAckDelay). Segments that are not
  *      eaten are processed normally (software checksum if needed). TCPPrequeued
  *      counts segments, TCPDirectCopyFromPrequeue bytes eaten. At the end of the
- *      read, cleanup_rbuf ACKs if more than one rcv_mss is unacknowledged, or a
+ *      read, cleanup_rbuf (src/tcp/read-ack.ts, shared with every path, run by
+ *      Endpoint.recv) ACKs if more than one rcv_mss is unacknowledged, or a
  *      short ("pushed") segment was read, the buffer is drained and the
- *      connection is not interactive (pingpong); the window-doubled rule is
- *      Endpoint.recv's (windowUpdateWorthy).
+ *      connection is not interactive (pingpong), or the window doubled.
  *  (b) overflow, above.
  *  (c) the delayed-ACK timer fires first (`flushQueued`, softirq): the queue is
  *      processed there (TCPSchedulerFailed counts segments) and the timer
@@ -46,7 +46,6 @@ import { combineSums, pseudoHeaderSum } from '../../wire/checksum.js';
 import { isWireError } from '../../wire/error.js';
 import { IpProtocol } from '../../wire/ipv4.js';
 import { parseTcp, TcpFlag, type TcpRepr } from '../../wire/tcp.js';
-import { tcpOutput } from '../output.js';
 import { seqDiff } from '../seq.js';
 import { TcbEvent, TcpState, type Tcb } from '../tcb.js';
 import type { TcpLayer } from '../tcp-layer.js';
@@ -181,7 +180,7 @@ export class PrequeuePath implements RxStrategy {
     const rx = tcb.rx;
     if (rx !== null && rx.pq.length > 0) n += this.processForReader(tcb, rx, dst, off + n, len - n);
     if (n < len && tcb.recvBuf.length > 0) n += tcb.recvBuf.read(dst, off + n, len - n);
-    if (rx !== null) this.cleanupRbuf(tcb, rx, n);
+    // cleanup_rbuf follows in Endpoint.recv, for every path (src/tcp/read-ack.ts).
     return n;
   }
 
@@ -266,27 +265,6 @@ export class PrequeuePath implements RxStrategy {
     }
     pkt.csumState = CSUM_UNNECESSARY;
     return true;
-  }
-
-  /**
-   * 2.4 cleanup_rbuf: with an ACK scheduled, ACK now if more than one rcv_mss is
-   * unacknowledged, or a pushed (short) segment was read, the receive buffer is
-   * drained and the connection is not interactive.
-   */
-  private cleanupRbuf(tcb: Tcb, rx: RxState, copied: number): void {
-    if (!tcb.ackPending || tcb.ackNow) return;
-    const s = tcb.state;
-    if (s !== TcpState.ESTABLISHED && s !== TcpState.FIN_WAIT_1 && s !== TcpState.FIN_WAIT_2) return;
-    const mib = tcb.layer.mib;
-    if (((tcb.rcvNxt - tcb.rcvWup) >>> 0) > tcb.rcvMss) {
-      mib.ImmediateAckOnRead++;
-    } else if (copied > 0 && rx.pushed && !tcb.ackPingpong && tcb.recvBuf.length === 0) {
-      mib.ImmediateAckPushSmall++;
-    } else {
-      return;
-    }
-    tcb.ackNow = true;
-    tcpOutput(tcb);
   }
 }
 
