@@ -146,6 +146,14 @@ export interface TcpConfig {
    * unacceptable segment / RFC 5961 §4 challenge ACK for a SYN (both SHOULDs).
    */
   readonly timeWaitDropNonAck: boolean;
+  /**
+   * An entirely old segment (SEG.SEQ+SEG.LEN ≤ RCV.NXT; not SYN, not RST) is
+   * ACKed as RFC 9293 §3.10.7.4 says, and then its ACK field is still processed
+   * (its text and FIN are dropped) instead of the whole segment: 4.4BSD/FreeBSD
+   * tcp_input "keep on processing for RST or ACK". E.g. a retransmitted FIN that
+   * acknowledges our FIN takes a CLOSING connection to TIME-WAIT.
+   */
+  readonly ackFromOldSegments: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -196,6 +204,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   rtoSlop: 0,
   finWithEveryAck: false,
   timeWaitDropNonAck: false,
+  ackFromOldSegments: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -255,6 +264,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   rtoSlop: ['duration', 0, 60 * NS_PER_S],
   finWithEveryAck: ['bool'],
   timeWaitDropNonAck: ['bool'],
+  ackFromOldSegments: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);
@@ -348,6 +358,12 @@ export interface EndpointOptions {
   sack: boolean;
   timestamps: boolean;
   windowScaling: boolean;
+  /**
+   * Send the MSS option on our SYN / SYN-ACK (default true). false is FreeBSD's
+   * TCP_NOOPT (no options at all, with sack/timestamps/windowScaling off): the
+   * peer then assumes 536 (RFC 9293 §3.7.1 only SHOULD-sends the option). Before connect/listen.
+   */
+  mssOption: boolean;
   /** Delayed-ACK policy name. */
   delack: DelackPolicyName;
   /** SO_REUSEADDR (bind rules in demux.ts). */
@@ -374,6 +390,7 @@ export function defaultEndpointOptions(c: TcpConfig): EndpointOptions {
     sack: c.sack,
     timestamps: c.timestamps,
     windowScaling: c.windowScaling,
+    mssOption: true,
     delack: c.delackPolicy,
     reuseAddr: false,
     connectTimeout: c.connectTimeout,
@@ -393,6 +410,7 @@ export function validateEndpointOption<K extends EndpointOptionName>(c: TcpConfi
     case 'sack':
     case 'timestamps':
     case 'windowScaling':
+    case 'mssOption':
     case 'reuseAddr':
       checkValue(where, name, 'bool', undefined, undefined, value);
       return value;

@@ -604,7 +604,7 @@ export class Endpoint {
     const v = validateEndpointOption(this.layer.config, name, value);
     const t = this.tcb;
     const started = t.state !== TcpState.CLOSED && t.state !== TcpState.LISTEN;
-    if (started && (name === 'sack' || name === 'timestamps' || name === 'windowScaling' || name === 'maxseg')) return TcpErrno.EISCONN;
+    if (started && (name === 'sack' || name === 'timestamps' || name === 'windowScaling' || name === 'mssOption' || name === 'maxseg')) return TcpErrno.EISCONN;
     this.opts[name] = v;
     switch (name) {
       case 'rcvbuf':

@@ -308,6 +308,7 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   const rcvNxt = tcb.rcvNxt;
   let acceptable: boolean;
   let zeroWindowData = false;
+  let oldSegment = false;
   if (segLen === 0) {
     acceptable = rcvWnd === 0 ? seq === rcvNxt : seqInRange(seq, rcvNxt, rcvWnd);
   } else if (rcvWnd === 0) {
@@ -323,6 +324,12 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
     // "If an incoming segment is not acceptable, an acknowledgment should be sent in reply
     // (unless the RST bit is set, if so drop the segment and return)".
     mib.TCPSeqDrops++;
+    // config.ackFromOldSegments (4.4BSD/FreeBSD tcp_input "keep on processing for RST or ACK",
+    // Stevens vol. 2 p. 960): an entirely old segment still delivers its ACK field; its text
+    // and FIN are dropped below, and the ACK in reply leaves after the ACK was processed.
+    // Otherwise RFC 9293 §3.10.7.4: reply and drop the whole segment.
+    oldSegment =
+      config.ackFromOldSegments && isSynchronized(state) && state !== TcpState.TIME_WAIT && !rst && !syn && hasAck && seqLt(seq, rcvNxt) && seqLe(seqAdd(seq, segLen), rcvNxt);
     if (!rst) {
       if (dataLen > 0 && seqLe(seqAdd(seq, segLen), rcvNxt)) {
         // An old duplicate: our ACK was probably lost (Linux DelayedACKLost); RFC 2883 D-SACK.
@@ -337,10 +344,13 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
       // A SYN is answered with a pure ACK (identical to sendAck unless config.finWithEveryAck:
       // FreeBSD answers any SYN on a synchronized connection with tcp_send_challenge_ack).
       if (syn) sendPureAck(tcb);
+      else if (oldSegment) tcb.ackNow = true;
       else sendAck(tcb);
     }
-    pkt.release();
-    return;
+    if (!oldSegment) {
+      pkt.release();
+      return;
+    }
   }
 
   // Second: check the RST bit.
@@ -542,7 +552,11 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   }
 
   // Seventh: process the segment text; eighth: check the FIN bit.
-  if (zeroWindowData) {
+  if (oldSegment) {
+    // Already received and acknowledged above (config.ackFromOldSegments): only the ACK counted.
+    fin = false;
+    pkt.release();
+  } else if (zeroWindowData) {
     // Data at RCV.NXT into a zero window: drop the data, keep the ACK informed.
     mib.TCPZeroWindowDrop++;
     mib.ImmediateAckOutOfWindow++;

@@ -499,7 +499,8 @@ export function sendSyn(tcb: Tcb, retransmit: boolean): boolean {
   repr.seq = tcb.iss;
   repr.flags = synAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
   repr.ack = synAck ? tcb.rcvNxt : 0;
-  repr.mss = tcb.advMss;
+  // EndpointOptions.mssOption false (FreeBSD TCP_NOOPT): no MSS option; the peer assumes 536.
+  repr.mss = tcb.opts.mssOption ? tcb.advMss : -1;
   if (tcb.offeredWscale >= 0) repr.wscale = tcb.offeredWscale;
   repr.sackPermitted = tcb.sackOffered;
   if (tcb.tsOffered) {
@@ -730,7 +731,8 @@ export function emitAndSend(
     setTcpChecksumField(bytes, off, tcpChecksum(bytes, off, hdrLen, sum, payloadLen, src, dst, engine));
   }
   hdr.next = payload;
-  layer.acct.packet();
+  // No acct.packet() here: perPacketNs is the all-in cost of a frame, charged once
+  // per direction by the layer that owns the frame (src/ip/link-output.ts sendFrame).
   layer.mib.OutSegs++;
   // RFC 1191 path MTU discovery: DF on every segment (Linux ip_no_pmtu_disc = 0).
   const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP, DF_OPTIONS);

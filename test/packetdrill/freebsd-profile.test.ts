@@ -113,18 +113,51 @@ describe('freebsd profile: FreeBSD local choices as TcpConfig options', () => {
 `, 'rfc');
   });
 
+  it('tcp_input_processes_the_ack_of_an_entirely_old_segment (ackFromOldSegments)', () => {
+    // Simultaneous close: in CLOSING the peer retransmits its FIN (left of RCV.NXT), now ACKing ours.
+    // FreeBSD ACKs the duplicate and still takes the ACK: TIME-WAIT. RFC 9293 drops it whole: still CLOSING.
+    const closing = (state: string, reply: string): string => `${connected()}+0.1 shutdown(3, SHUT_WR) = 0
++0 > F. 1:1(0) ack 1 win 65535
++0.1 < F. 1:1(0) ack 1 win 32767
++0 ${reply}
++0.1 < F. 1:1(0) ack 2 win 32767
++0 > . 2:2(0) ack 2 win 65535
++0.1 %{ assert tcpi_state == ${state} }%
+`;
+    passes(closing('TCPI_TIME_WAIT', '> F. 1:1(0) ack 2 win 65535'), 'freebsd');
+    passes(closing('TCPI_CLOSING', '> . 2:2(0) ack 2 win 65535'), 'rfc');
+  });
+
+  it('tcp_noopt_sends_a_syn_without_any_option_not_even_mss (mssOption false)', () => {
+    // FreeBSD TF_NOOPT; RFC 9293 §3.7.1 only SHOULD-sends the MSS option. Independent of the profile.
+    const noopt = `--tolerance_usecs=10000
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460,sackOK,eol,eol>
++0 > . 1:1(0) ack 1 win 65535
++0 close(3) = 0
++0 > F. 1:1(0) ack 1 win 65535
+`;
+    passes(noopt, 'freebsd');
+    passes(noopt, 'rfc');
+  });
+
   it('options_default_off_and_are_validated_by_name', () => {
     expect(DEFAULT_TCP_CONFIG.roundBuffersToMss).toBe(false);
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
     expect(DEFAULT_TCP_CONFIG.rtoSlop).toBe(0);
     expect(DEFAULT_TCP_CONFIG.finWithEveryAck).toBe(false);
     expect(DEFAULT_TCP_CONFIG.timeWaitDropNonAck).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.ackFromOldSegments).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.
     const bsd = resolveTcpConfig(profileConfig('freebsd') as never);
     expect(bsd.rtoSlop).toBe(200 * NS_PER_MS);
-    expect(bsd.roundBuffersToMss && bsd.acceptUpToBuffer && bsd.finWithEveryAck && bsd.timeWaitDropNonAck).toBe(true);
+    expect(bsd.roundBuffersToMss && bsd.acceptUpToBuffer && bsd.finWithEveryAck && bsd.timeWaitDropNonAck && bsd.ackFromOldSegments).toBe(true);
     expect(profileConfig('rfc')).toEqual({});
     expect(() => profileConfig('linux' as ProfileName)).toThrow(/profile must be one of freebsd, rfc, got linux/);
   });

@@ -34,6 +34,8 @@ const FREEBSD: Partial<TcpConfig> = Object.freeze({
   finWithEveryAck: true,
   // tcp_twcheck(): "Drop the segment if it does not contain an ACK".
   timeWaitDropNonAck: true,
+  // tcp_input(): an old duplicate is ACKed, then "keep on processing for RST or ACK".
+  ackFromOldSegments: true,
 });
 
 /** The starting TcpConfig (partial, merged over the defaults) of a profile. */

@@ -302,10 +302,10 @@ export class SyscallRunner {
       if (!(s instanceof TcpSocket)) return { result: Errno.EBADF };
       const n = evalInt(v);
       if (name === 'TCP_KEEPINIT') return { result: n < 0 ? Errno.EINVAL : s.ep.setOption('connectTimeout', n * NS_PER_S) };
-      // TCP_NOOPT: no window scale, timestamps or SACK-permitted on the SYN (the MSS option stays: see docs/packetdrill.md).
+      // TCP_NOOPT (FreeBSD TF_NOOPT): no options at all on the SYN — MSS, window scale, timestamps, SACK-permitted.
       const on = n === 0;
       const r = s.ep.setOption('sack', on);
-      return { result: r < 0 ? r : Math.min(0, s.ep.setOption('timestamps', on), s.ep.setOption('windowScaling', on)) };
+      return { result: r < 0 ? r : Math.min(0, s.ep.setOption('timestamps', on), s.ep.setOption('windowScaling', on), s.ep.setOption('mssOption', on)) };
     }
     if (name === 'SO_LINGER') {
       const onoff = field(v, 'l_onoff') ?? field(v, 'onoff');

@@ -147,8 +147,11 @@ export const SYSCTL_TABLE: Readonly<Record<string, SysctlRule>> = {
   },
   'net.inet.tcp.tolerate_missing_ts': {
     meaning: '0: drop segments without timestamps on a connection that negotiated them',
-    maps: 'unsupported (segments without timestamps are accepted, RFC 7323 §3.2 SHOULD)',
-    apply: (v) => (v === '1' ? { kind: 'noop', why: 'missing timestamps are tolerated' } : unsupported(`sysctl net.inet.tcp.tolerate_missing_ts=${v}`)),
+    maps: '0 → nothing to do (input.ts drops them: RFC 7323 §3.2 SHOULD); 1 unsupported',
+    apply: (v) =>
+      v === '0'
+        ? { kind: 'noop', why: 'segments without timestamps are dropped on a connection that negotiated them (RFC 7323 §3.2)' }
+        : unsupported(`sysctl net.inet.tcp.tolerate_missing_ts=${v} (missing timestamps are never tolerated)`),
   },
 };
 
