@@ -877,6 +877,18 @@ function enterTimeWait(tcb: Tcb): void {
 }
 
 /**
+ * config.timeWaitDropNonAck: FreeBSD tcp_twcheck "Drop the segment if it does not
+ * contain an ACK", before the sequence check (RFC 9293's ACK in reply to an
+ * unacceptable segment and RFC 5961 §4's challenge ACK are SHOULDs). RSTs keep
+ * their own rule (RFC 1337). Returns whether the segment was dropped.
+ */
+function timeWaitDropped(tcb: Tcb, flags: number, pkt: PacketBuffer): boolean {
+  if (!tcb.layer.config.timeWaitDropNonAck || (flags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return false;
+  pkt.release();
+  return true;
+}
+
+/**
  * TIME-WAIT segments handled before the general rules. Returns true when the
  * segment was consumed.
  *  - RFC 6191 / RFC 1122 §4.2.2.13: a new SYN may reopen the connection if its
@@ -891,9 +903,8 @@ function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number,
   const flags = seg.flags;
   if ((flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
     const newer = tcb.tsEnabled && seg.tsPresent ? seqGt(seg.tsVal, tcb.tsRecent) : seqGt(seg.seq, tcb.rcvNxt);
-    if (!newer) return false;
-    const listener = layer.demux.findListener(dst, seg.dstPort);
-    if (listener === null) return false;
+    const listener = newer ? layer.demux.findListener(dst, seg.dstPort) : null;
+    if (listener === null) return timeWaitDropped(tcb, flags, pkt);
     const iss = seqAdd(tcb.sndMax, 65535 + 2); // Linux tcp_timewait_state_process
     layer.mib.TWRecycled++;
     layer.closeTcb(tcb, 0);
@@ -901,12 +912,7 @@ function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number,
     listenInput(listener, seg, src, dst, now, iss);
     return true;
   }
-  if (layer.config.timeWaitDropNonAck && (flags & (TcpFlag.ACK | TcpFlag.RST)) === 0) {
-    // FreeBSD tcp_twcheck: "Drop the segment if it does not contain an ACK", before the
-    // sequence check (config.timeWaitDropNonAck; RFC 9293's ACK in reply is a SHOULD).
-    pkt.release();
-    return true;
-  }
+  if (timeWaitDropped(tcb, flags, pkt)) return true;
   if ((flags & (TcpFlag.FIN | TcpFlag.RST | TcpFlag.SYN)) === TcpFlag.FIN && seqAdd(seg.seq, seg.payloadLength + 1) === tcb.rcvNxt) {
     pkt.release();
     layer.mib.ImmediateAckFin++;

@@ -113,6 +113,19 @@ describe('freebsd profile: FreeBSD local choices as TcpConfig options', () => {
 `, 'rfc');
   });
 
+  it('tcp_twcheck_drops_an_old_syn_in_time_wait_instead_of_a_challenge_ack (timeWaitDropNonAck, RFC 5961 §4 SHOULD)', () => {
+    // A SYN at RCV.NXT (not above it, so it cannot reopen the connection).
+    passes(`${timeWait()}+0.1 < S 2:2(0) win 32767 <mss 1460,sackOK,eol,eol>
++0.1 < . 1:1(0) ack 2 win 65535
++0 > . 2:2(0) ack 2 win 65535
++0 close(3) = 0
+`, 'freebsd');
+    passes(`${timeWait()}+0.1 < S 2:2(0) win 32767 <mss 1460,sackOK,eol,eol>
++0 > . 2:2(0) ack 2 win 65535
++0 close(3) = 0
+`, 'rfc');
+  });
+
   it('tcp_input_processes_the_ack_of_an_entirely_old_segment (ackFromOldSegments)', () => {
     // Simultaneous close: in CLOSING the peer retransmits its FIN (left of RCV.NXT), now ACKing ours.
     // FreeBSD ACKs the duplicate and still takes the ACK: TIME-WAIT. RFC 9293 drops it whole: still CLOSING.
