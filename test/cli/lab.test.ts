@@ -169,4 +169,10 @@ describe('zerostack lab (CLI, bad options)', () => {
     const both = await parseInProcess('lab', 'sweep', 'rr', '--era', '2002', '--param', 'era=2002,2025');
     expect(both.stderr).toContain('--era and --param era both given');
   });
+
+  it('an_output_file_that_cannot_be_written_is_an_error_message_not_a_crash', async () => {
+    const r = await parseInProcess('lab', 'sweep', 'rr', '--param', 'load=0', '--duration', '1ms', '--warmup', '1ms', '--jobs', '0', '--csv', '/dev/null/x.csv');
+    expect(r.error.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/^error: EEXIST: .*mkdir '\/dev\/null'/);
+  });
 });

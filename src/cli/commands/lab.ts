@@ -82,7 +82,7 @@ function registerWorkload(lab: Command, w: WorkloadDef): void {
     let reportDir: string | undefined;
     if (opts.out !== undefined) {
       reportDir = resolve(opts.out);
-      await writeReport(reportDir, report, [result]);
+      await writeReport(reportDir, report, [result]).catch((e: unknown) => fail(cmd, e));
     }
     const h = HEADLINES[w.name]!;
     if (opts.json) {
@@ -154,7 +154,7 @@ function registerSeed(lab: Command): void {
     // Events per wall-clock second of the simulated part (all workers together); the real-time part is excluded.
     if (report.simEvents !== undefined && simSeconds > 0) report.simEventsPerSecond = Math.round(report.simEvents / simSeconds);
     const reportDir = resolve(opts.out ?? `lab-report/seed-${opts.seed}`);
-    await writeReport(reportDir, report);
+    await writeReport(reportDir, report).catch((e: unknown) => fail(cmd, e));
     if (opts.json) {
       printJson({
         command: report.command,
@@ -236,13 +236,17 @@ function registerSweepOf(sweep: Command, w: WorkloadDef): void {
     const lines = sweepJsonLines(axes, tasks, outcomes);
     const exp = report.experiments[0]!;
     const written: string[] = [];
-    if (opts.jsonl) written.push(await writeText(opts.jsonl, lines.join('\n') + '\n'));
-    if (opts.csv) written.push(await writeText(opts.csv, tableToCsv(exp.table)));
     let reportDir: string | undefined;
-    if (opts.out) {
-      reportDir = resolve(opts.out);
-      await writeReport(reportDir, report);
-      written.push(await writeText(resolve(reportDir, 'sweep.jsonl'), lines.join('\n') + '\n'));
+    try {
+      if (opts.jsonl) written.push(await writeText(opts.jsonl, lines.join('\n') + '\n'));
+      if (opts.csv) written.push(await writeText(opts.csv, tableToCsv(exp.table)));
+      if (opts.out) {
+        reportDir = resolve(opts.out);
+        await writeReport(reportDir, report);
+        written.push(await writeText(resolve(reportDir, 'sweep.jsonl'), lines.join('\n') + '\n'));
+      }
+    } catch (e) {
+      fail(cmd, e);
     }
     const failed = outcomes.filter((o) => !o.ok).length;
     if (failed > 0) process.exitCode = 1;
