@@ -193,6 +193,8 @@ function synSent(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, now: Nanos): void {
   tcb.rcvNxt = seqAdd(seg.seq, 1);
   tcb.rcvWup = tcb.rcvNxt;
   negotiateOptions(tcb, seg, false, now);
+  // FreeBSD calls tcp_mss() on the SYN (or SYN-ACK) that reaches SYN-SENT.
+  roundBuffersToMss(tcb);
   // RFC 7323 §2.2: the window of a SYN is never scaled.
   tcb.sndWnd = seg.window;
   tcb.maxSndWnd = seg.window;
@@ -212,7 +214,6 @@ function synSent(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, now: Nanos): void {
     tcb.rcvAdv = seqAdd(tcb.rcvNxt, tcb.synWindow);
     tcb.connTimer.cancel();
     onAckAdvanced(tcb, now, false);
-    roundBuffersToMss(tcb);
     setState(tcb, TcpState.ESTABLISHED);
     armKeepalive(tcb);
     layer.raise(tcb, TcbEvent.CONNECT | TcbEvent.WRITABLE, 0);
@@ -301,9 +302,9 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   const segLen = dataLen + (syn ? 1 : 0) + (fin ? 1 : 0);
   // config.acceptUpToBuffer (FreeBSD tcp_input: rcv_wnd = imax(sbspace, rcv_adv − rcv_nxt)):
   // data that fits the receive buffer is accepted even beyond the advertised right edge —
-  // on a full connection only: FreeBSD's SYN-RECEIVED (syncache) and TIME-WAIT (tcptw)
-  // have no socket buffer and judge by the advertised window.
-  const upToBuffer = config.acceptUpToBuffer && isSynchronized(state) && state !== TcpState.TIME_WAIT;
+  // on a full connection only (including SYN-RECEIVED reached from SYN-SENT): FreeBSD's
+  // passive SYN-RECEIVED (syncache) and TIME-WAIT (tcptw) judge by the advertised window.
+  const upToBuffer = config.acceptUpToBuffer && state !== TcpState.TIME_WAIT && (isSynchronized(state) || (state === TcpState.SYN_RECEIVED && tcb.active));
   const rcvWnd = upToBuffer ? Math.max(rcvSpace(tcb), rcvWindow(tcb)) : rcvWindow(tcb);
   const rcvNxt = tcb.rcvNxt;
   let acceptable: boolean;
@@ -634,7 +635,8 @@ function ackAdvanced(tcb: Tcb, ack: number, seg: TcpRepr, now: Nanos): void {
 }
 
 /**
- * config.roundBuffersToMss, when the handshake completes: the receive and send
+ * config.roundBuffersToMss, when the MSS is known (the SYN reaching SYN-SENT; for a
+ * passive open, when the handshake completes, as FreeBSD's syncache_socket): the receive and send
  * buffers grow to a multiple of the MSS (min(peer MSS, MTU − 40), without
  * options), capped by rcvbufMax/sndbufMax (FreeBSD tcp_mss(): `roundup(sb_hiwat,
  * mss)`, capped by sb_max; a buffer not larger than the MSS is left alone).

@@ -43,6 +43,28 @@ describe('freebsd profile: FreeBSD local choices as TcpConfig options', () => {
 `, 'rfc');
   });
 
+  it('the_syn_reaching_syn_sent_rounds_the_buffers_too_and_the_active_syn_received_accepts_up_to_the_buffer', () => {
+    // Simultaneous open: FreeBSD's SYN-RECEIVED reached from SYN-SENT is a full TCB (not the syncache).
+    const simOpen = (tail: string): string => `--tolerance_usecs=10000
+ 0 \`sysctl -w kern.ipc.maxsockbuf=2097152 net.inet.tcp.recvspace=65536 net.inet.tcp.insecure_rst=1\`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++0.1 < S 0:0(0) win 32767 <mss 1460,sackOK,eol,eol>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,eol,eol>
+${tail}`;
+    passes(simOpen(`+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65700], [4]) = 0
++0.1 < R 65700:65700(0) win 32767
++0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0
+`), 'freebsd');
+    passes(simOpen(`+0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65536], [4]) = 0
++0.1 < R 65700:65700(0) win 32767
++0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
++0 close(3) = 0
+`), 'rfc');
+  });
+
   it('tcp_input_accepts_segments_up_to_the_free_buffer_beyond_the_advertised_edge (acceptUpToBuffer)', () => {
     // Advertised 65535 (no scaling) but the buffer is 65700: a RST at RCV.NXT + 65699 is in
     // FreeBSD's window (insecure_rst=1: any in-window RST resets); outside ours, so it is
