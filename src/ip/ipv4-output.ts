@@ -259,6 +259,7 @@ export class Ipv4Sender {
       }
       // Like Linux lo: nothing can corrupt a looped-back packet, and PARTIAL checksums are never completed.
       p.csumState = CSUM_UNNECESSARY;
+      ctx.acct.packet(); // ... and on receive: one perPacket charge per frame per direction (docs/host-model.md)
       ctx.rx.input(p, null);
     }
     q.splice(0, n);

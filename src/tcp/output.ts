@@ -731,7 +731,8 @@ export function emitAndSend(
     setTcpChecksumField(bytes, off, tcpChecksum(bytes, off, hdrLen, sum, payloadLen, src, dst, engine));
   }
   hdr.next = payload;
-  layer.acct.packet();
+  // No acct.packet() here: perPacketNs is the all-in cost of a frame, charged once
+  // per direction by the layer that owns the frame (src/ip/link-output.ts sendFrame).
   layer.mib.OutSegs++;
   // RFC 1191 path MTU discovery: DF on every segment (Linux ip_no_pmtu_disc = 0).
   const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP, DF_OPTIONS);

@@ -167,7 +167,7 @@ export class TcpLayer implements TransportProtocol {
   input(pkt: PacketBuffer, src: number, dst: number, _ip?: Ipv4Repr): void {
     this.depth++;
     try {
-      this.acct.packet();
+      // No acct.packet() here: the frame was charged once, by IP's receive (ipv4-input.ts frame()).
       if (pkt.next !== null) {
         const flat = this.linearize(pkt);
         if (flat === null) {

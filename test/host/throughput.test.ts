@@ -6,14 +6,17 @@
  *
  * Closed form. The receiver (1 CPU, direct path, NIC checksum offload, costs with
  * no per-syscall / wake-up / context-switch terms) spends per full data segment
- * of MSS = 1448 bytes: 2·perPacketNs to receive it (IPv4 + TCP), MSS·perByteCopyNs
- * for the reader's copy, and half an ACK (RFC 5681 §4.2: one ACK per two
- * full-sized segments) of 2·perPacketNs. The link carries 1514-byte frames per
- * 1448 payload bytes.
+ * of MSS = 1448 bytes: perPacketNs to receive it (one all-in charge per frame
+ * and direction, docs/host-model.md), MSS·perByteCopyNs for the reader's copy,
+ * and half an ACK (RFC 5681 §4.2: one ACK per two full-sized segments) of
+ * perPacketNs. The link carries 1514-byte frames per 1448 payload bytes. The
+ * receive buffer (1 MiB ≈ 720 segments) stays below the NIC backlog (1000
+ * frames), so a CPU-bound receiver's standing queue never overflows it.
  */
 import { describe, expect, it } from 'vitest';
 import { simNetwork, type SimMachine } from '../../src/host/index.js';
 import type { CostModel } from '../../src/host/index.js';
+import { compute } from '../../src/host/process.js';
 
 const MS = 1_000_000;
 const MSS = 1448;
@@ -37,7 +40,7 @@ function bulkGoodput(rate: string, receiverCost: Partial<CostModel>): { goodput:
     link: { rate, delay: '50us', queue: 'unlimited' },
     machines: [
       { name: 'a', era: '2025', csum: 'unnecessary', tcp: { sndbuf: 4 << 20 } },
-      { name: 'b', era: '2025', csum: 'unnecessary', cost: receiverCost, tcp: { rcvbuf: 4 << 20 } },
+      { name: 'b', era: '2025', csum: 'unnecessary', cost: receiverCost, tcp: { rcvbuf: 1 << 20 } },
     ],
   });
   const [a, b] = machines as [SimMachine, SimMachine];
@@ -53,8 +56,11 @@ function bulkGoodput(rate: string, receiverCost: Partial<CostModel>): { goodput:
   b.spawn('sink', function* () {
     const c = yield* b.sockets.accept(l);
     for (;;) {
+      // One read per process step (a 1 ns compute ends the step): the time read below is then
+      // the end of the step that copied those bytes, not the start of a step making several reads.
       const n = yield* b.sockets.consume(c, 65536);
       if (n <= 0) return;
+      yield compute(1);
       got += n;
       if (t1 < 0 && got >= 1 << 20) {
         t1 = net.now();
@@ -79,7 +85,7 @@ function bulkGoodput(rate: string, receiverCost: Partial<CostModel>): { goodput:
 }
 
 describe('bulk TCP with the host CPU model: throughput = min(link, 1 / cost per byte)', () => {
-  const cpuPerByte = (c: Partial<CostModel>) => (2 * c.perPacketNs! + MSS * c.perByteCopyNs! + c.perPacketNs!) / MSS;
+  const cpuPerByte = (c: Partial<CostModel>) => (c.perPacketNs! + MSS * c.perByteCopyNs! + c.perPacketNs! / 2) / MSS;
 
   it('CPU-bound: a 10 Gbit/s link, a receiver at 10 ns per byte copied → goodput ≈ 1 / cost per byte (within 5%)', () => {
     const expected = 1 / cpuPerByte(LEAN); // ≈ 0.096 B/ns = 96 MB/s, far below the link's 1.2 GB/s
@@ -98,6 +104,14 @@ describe('bulk TCP with the host CPU model: throughput = min(link, 1 / cost per 
     const { goodput, busy } = bulkGoodput('100Mbit', cheap);
     expect(Math.abs(goodput - expected) / expected).toBeLessThan(0.05);
     expect(busy).toBeLessThan(0.2); // the CPU mostly waits for the link
+  });
+
+  it('perPacketNs is the all-in cost of a frame: charged exactly once per frame and direction (docs/host-model.md)', () => {
+    const { b } = bulkGoodput('10Gbit', LEAN);
+    const port = b.simHost.ports[0]!.stats;
+    expect(port.rxFrames).toBeGreaterThan(5000);
+    // Every frame the port delivered was charged once on receive, every frame sent once on transmit (ARP included).
+    expect(b.host.acct.packets).toBe(port.rxFrames + port.txFrames);
   });
 
   it('Johnson (2001): a 10× faster copy changes nothing while the link is the bottleneck', () => {

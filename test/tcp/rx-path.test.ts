@@ -148,7 +148,7 @@ describe('the Kleen pathology (background/receive-path.md §1, §2 (c))', () => 
     const cost = r.s.b.host.cost;
     // Work of the one softirq item: packets in and out, software checksums (no offload either way).
     const expected = r.early.packets * cost.perPacketNs + r.early.bytesChecksummed * cost.perByteCsumNs + r.early.bytesCopied * cost.perByteCopyNs;
-    expect(r.early.packets).toBe(4); // IPv4 + TCP in, TCP + link out
+    expect(r.early.packets).toBe(2); // one all-in charge per frame: the segment in (IPv4 receive), the ACK out (link transmit)
     expect(r.early.bytesChecksummed).toBe(132 + 20 + (32 + 20)); // segment + IPv4 header in; the ACK's TCP and IPv4 headers out
     expect(r.ackDelay).toBe(expected);
     expect(r.softirqNs).toBe(expected);

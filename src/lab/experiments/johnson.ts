@@ -35,8 +35,11 @@ const MIN_BUF = 2 * 1024 * 1024;
 const CHUNK = 65536;
 const DELAY_NS = 10_000;
 
-/** perPacket charges per frame in the stack's accounting: one by IP, one by TCP (each side, each direction). */
-export const PACKET_CHARGES = 2;
+/**
+ * perPacket charges per frame in the stack's accounting: one, all-in, by the layer
+ * that owns the frame (IP receive / link transmit; docs/host-model.md).
+ */
+export const PACKET_CHARGES = 1;
 
 export const johnsonMtu = (era: EraName): number => (era === '2002' ? 9000 : 65535);
 
@@ -45,9 +48,9 @@ const mssOf = (mtu: number): number => mtu - 52;
 
 /**
  * The goodput (bit/s) the cost model allows one flow between two one-CPU hosts
- * when the link is not the limit. The stack charges perPacket once per layer
- * that handles a frame (IP and TCP: PACKET_CHARGES per frame, see
- * src/ip/ipv4-input.ts, src/ip/link-output.ts, src/tcp/tcp-layer.ts, output.ts).
+ * when the link is not the limit. The stack charges perPacket once per frame and
+ * direction, where the frame enters or leaves (PACKET_CHARGES per frame, see
+ * src/ip/ipv4-input.ts frame() and src/ip/link-output.ts sendFrame).
  * Per full segment of S payload bytes, with c = PACKET_CHARGES·perPacket:
  *   sender:   c (data out) + c/2 (an ACK in per two segments)
  *             + copy (copy: S·perByteCopy; copy+csum: S·perByteCopyCsum; zerocopy: 0)
