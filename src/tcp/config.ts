@@ -140,12 +140,12 @@ export interface TcpConfig {
    */
   readonly finWithEveryAck: boolean;
   /**
-   * TIME-WAIT: a segment without ACK (not a reopening SYN) is dropped silently
-   * before the sequence check (FreeBSD tcp_twcheck "Drop the segment if it does
-   * not contain an ACK"), instead of the RFC 9293 §3.10.7.4 ACK for an
-   * unacceptable segment / RFC 5961 §4 challenge ACK for a SYN (both SHOULDs).
+   * TIME-WAIT as FreeBSD tcp_twcheck() (input.ts bsdTimeWait): a segment without
+   * ACK is dropped silently, every other non-RST segment but an exact duplicate
+   * ACK is answered with an ACK, in the window or not. Default: RFC 9293
+   * §3.10.7.4 (ACK only unacceptable segments; RFC 5961 §4 challenge ACK for a SYN).
    */
-  readonly timeWaitDropNonAck: boolean;
+  readonly bsdTimeWait: boolean;
   /**
    * An entirely old segment (SEG.SEQ+SEG.LEN ≤ RCV.NXT; not SYN, not RST) is
    * ACKed as RFC 9293 §3.10.7.4 says, and then its ACK field is still processed
@@ -203,7 +203,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   acceptUpToBuffer: false,
   rtoSlop: 0,
   finWithEveryAck: false,
-  timeWaitDropNonAck: false,
+  bsdTimeWait: false,
   ackFromOldSegments: false,
 });
 
@@ -263,7 +263,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   acceptUpToBuffer: ['bool'],
   rtoSlop: ['duration', 0, 60 * NS_PER_S],
   finWithEveryAck: ['bool'],
-  timeWaitDropNonAck: ['bool'],
+  bsdTimeWait: ['bool'],
   ackFromOldSegments: ['bool'],
 };
 

@@ -879,14 +879,25 @@ function enterTimeWait(tcb: Tcb): void {
 }
 
 /**
- * config.timeWaitDropNonAck: FreeBSD tcp_twcheck "Drop the segment if it does not
- * contain an ACK", before the sequence check (RFC 9293's ACK in reply to an
- * unacceptable segment and RFC 5961 §4's challenge ACK are SHOULDs). RSTs keep
- * their own rule (RFC 1337). Returns whether the segment was dropped.
+ * config.bsdTimeWait: TIME-WAIT as FreeBSD tcp_twcheck() handles it (a SYN that
+ * may reopen the connection was dealt with before). RSTs keep the general rule
+ * (RFC 1337, config.rfc1337). Otherwise: "Drop the segment if it does not contain
+ * an ACK"; a FIN that is the peer's FIN again restarts the 2·MSL timer; then
+ * "Acknowledge the segment if it has data or is not a duplicate ACK" — every
+ * segment other than <SEQ=RCV.NXT><ACK=SND.NXT><CTL=ACK> without text gets an
+ * ACK, in or out of the window, and is dropped. RFC 9293 §3.10.7.4 answers only
+ * unacceptable segments and RFC 5961 §4 challenges SYNs (both SHOULDs); neither
+ * forbids the extra ACKs. Returns whether the segment was consumed.
  */
-function timeWaitDropped(tcb: Tcb, flags: number, pkt: PacketBuffer): boolean {
-  if (!tcb.layer.config.timeWaitDropNonAck || (flags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return false;
+function bsdTimeWait(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer): boolean {
+  const flags = seg.flags;
+  if (!tcb.layer.config.bsdTimeWait || (flags & TcpFlag.RST) !== 0) return false;
   pkt.release();
+  if ((flags & TcpFlag.ACK) === 0) return true;
+  const len = seg.payloadLength;
+  if ((flags & TcpFlag.FIN) !== 0 && seqAdd(seg.seq, len + ((flags & TcpFlag.SYN) !== 0 ? 1 : 0) + 1) === tcb.rcvNxt) startTimeWait(tcb);
+  const dupAck = (flags & ~TcpFlag.PSH) === TcpFlag.ACK && len === 0 && seg.seq === tcb.rcvNxt && seg.ack === tcb.sndMax;
+  if (!dupAck) sendPureAck(tcb);
   return true;
 }
 
@@ -897,7 +908,7 @@ function timeWaitDropped(tcb: Tcb, flags: number, pkt: PacketBuffer): boolean {
  *    timestamp is newer than TS.Recent (with timestamps) or its sequence number
  *    is above RCV.NXT (without): the TIME-WAIT TCB is dropped (TWRecycled) and
  *    the SYN goes to the listener, with an ISS above the old SND.MAX.
- *  - config.timeWaitDropNonAck: any other segment without ACK (and not RST) is dropped.
+ *  - config.bsdTimeWait: everything else but RSTs as FreeBSD tcp_twcheck (bsdTimeWait).
  *  - a retransmitted FIN: ACK it and restart the 2·MSL timer (§3.10.7.4 eighth).
  */
 function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: number, now: Nanos): boolean {
@@ -906,7 +917,7 @@ function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number,
   if ((flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN) {
     const newer = tcb.tsEnabled && seg.tsPresent ? seqGt(seg.tsVal, tcb.tsRecent) : seqGt(seg.seq, tcb.rcvNxt);
     const listener = newer ? layer.demux.findListener(dst, seg.dstPort) : null;
-    if (listener === null) return timeWaitDropped(tcb, flags, pkt);
+    if (listener === null) return bsdTimeWait(tcb, seg, pkt);
     const iss = seqAdd(tcb.sndMax, 65535 + 2); // Linux tcp_timewait_state_process
     layer.mib.TWRecycled++;
     layer.closeTcb(tcb, 0);
@@ -914,7 +925,7 @@ function timeWaitSpecial(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number,
     listenInput(listener, seg, src, dst, now, iss);
     return true;
   }
-  if (timeWaitDropped(tcb, flags, pkt)) return true;
+  if (bsdTimeWait(tcb, seg, pkt)) return true;
   if ((flags & (TcpFlag.FIN | TcpFlag.RST | TcpFlag.SYN)) === TcpFlag.FIN && seqAdd(seg.seq, seg.payloadLength + 1) === tcb.rcvNxt) {
     pkt.release();
     layer.mib.ImmediateAckFin++;

@@ -26,6 +26,11 @@ const timeWait = (): string => `${connected()}+0.1 shutdown(3, SHUT_WR) = 0
 +0 > . 2:2(0) ack 2 win 65535
 `;
 
+/**
+ * Runs `text` under `profile` and expects a strict pass. The runner notices an
+ * extra packet only when a later `>` line meets it ("packet early"), so a script
+ * checking that nothing is sent ends with an event that makes the stack send.
+ */
 const passes = (text: string, profile: ProfileName): void => {
   const r = runScriptText(text, { file: `${profile}.pkt`, profile });
   expect(r.failures).toEqual([]);
@@ -122,7 +127,7 @@ ${tail}`;
     passes(lastAck, 'rfc');
   });
 
-  it('tcp_twcheck_drops_a_segment_without_ack_in_time_wait_silently (timeWaitDropNonAck)', () => {
+  it('tcp_twcheck_drops_a_segment_without_ack_in_time_wait_silently (bsdTimeWait)', () => {
     // A FIN without ACK, left of the window: FreeBSD drops it; RFC 9293 §3.10.7.4 ACKs an unacceptable segment.
     passes(`${timeWait()}+0.1 < F 1:1(0) ack 2 win 32767
 +0.1 < . 1:1(0) ack 2 win 65535
@@ -135,7 +140,24 @@ ${tail}`;
 `, 'rfc');
   });
 
-  it('tcp_twcheck_drops_an_old_syn_in_time_wait_instead_of_a_challenge_ack (timeWaitDropNonAck, RFC 5961 §4 SHOULD)', () => {
+  it('tcp_twcheck_acks_every_time_wait_segment_but_an_exact_duplicate_ack (bsdTimeWait)', () => {
+    // An in-window pure ACK above RCV.NXT: FreeBSD answers it; RFC 9293 (acceptable, no text) does not.
+    passes(`${timeWait()}+0.1 < . 3:3(0) ack 2 win 32767
++0 > . 2:2(0) ack 2 win 65535
++0.1 < . 2:2(0) ack 2 win 32767
++0 close(3) = 0
+`, 'freebsd');
+    // Nothing answers the ACK: the next packet out is the ACK of the retransmitted FIN, on time.
+    const quiet = `${timeWait()}+0.1 < . 3:3(0) ack 2 win 32767
++0.1 < F. 1:1(0) ack 2 win 32767
++0 > . 2:2(0) ack 2 win 65535
++0 close(3) = 0
+`;
+    passes(quiet, 'rfc');
+    expect(runScriptText(quiet, { file: 'freebsd.pkt', profile: 'freebsd' }).failures[0]?.message).toMatch(/packet early/);
+  });
+
+  it('tcp_twcheck_drops_an_old_syn_in_time_wait_instead_of_a_challenge_ack (bsdTimeWait, RFC 5961 §4 SHOULD)', () => {
     // A SYN at RCV.NXT (not above it, so it cannot reopen the connection).
     passes(`${timeWait()}+0.1 < S 2:2(0) win 32767 <mss 1460,sackOK,eol,eol>
 +0.1 < . 1:1(0) ack 2 win 65535
@@ -185,14 +207,14 @@ ${tail}`;
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
     expect(DEFAULT_TCP_CONFIG.rtoSlop).toBe(0);
     expect(DEFAULT_TCP_CONFIG.finWithEveryAck).toBe(false);
-    expect(DEFAULT_TCP_CONFIG.timeWaitDropNonAck).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.bsdTimeWait).toBe(false);
     expect(DEFAULT_TCP_CONFIG.ackFromOldSegments).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.
     const bsd = resolveTcpConfig(profileConfig('freebsd') as never);
     expect(bsd.rtoSlop).toBe(200 * NS_PER_MS);
-    expect(bsd.roundBuffersToMss && bsd.acceptUpToBuffer && bsd.finWithEveryAck && bsd.timeWaitDropNonAck && bsd.ackFromOldSegments).toBe(true);
+    expect(bsd.roundBuffersToMss && bsd.acceptUpToBuffer && bsd.finWithEveryAck && bsd.bsdTimeWait && bsd.ackFromOldSegments).toBe(true);
     expect(profileConfig('rfc')).toEqual({});
     expect(() => profileConfig('linux' as ProfileName)).toThrow(/profile must be one of freebsd, rfc, got linux/);
   });

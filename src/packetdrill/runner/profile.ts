@@ -32,8 +32,8 @@ const FREEBSD: Partial<TcpConfig> = Object.freeze({
   minRto: 30 * NS_PER_MS,
   // tcp_output(): TH_FIN resent with every segment while the FIN is unacknowledged.
   finWithEveryAck: true,
-  // tcp_twcheck(): "Drop the segment if it does not contain an ACK".
-  timeWaitDropNonAck: true,
+  // tcp_twcheck(): drop segments without ACK, ACK everything but a duplicate ACK.
+  bsdTimeWait: true,
   // tcp_input(): an old duplicate is ACKed, then "keep on processing for RST or ACK".
   ackFromOldSegments: true,
 });
