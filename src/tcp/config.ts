@@ -154,6 +154,12 @@ export interface TcpConfig {
    * acknowledges our FIN takes a CLOSING connection to TIME-WAIT.
    */
   readonly ackFromOldSegments: boolean;
+  /**
+   * A SYN-ACK arriving at a listener is dropped silently instead of answered
+   * with <SEQ=SEG.ACK><CTL=RST> (RFC 9293 §3.10.7.2 "should"; FreeBSD drops it).
+   * Other ACK-bearing segments still get the RST.
+   */
+  readonly listenDropSynAck: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -205,6 +211,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   finWithEveryAck: false,
   bsdTimeWait: false,
   ackFromOldSegments: false,
+  listenDropSynAck: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -265,6 +272,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   finWithEveryAck: ['bool'],
   bsdTimeWait: ['bool'],
   ackFromOldSegments: ['bool'],
+  listenDropSynAck: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);

@@ -102,6 +102,9 @@ export function listenInput(listener: Tcb, seg: TcpRepr, src: number, dst: numbe
   // An acceptable reset segment should be formed for any arriving ACK-bearing segment:
   // <SEQ=SEG.ACK><CTL=RST>".
   if ((flags & TcpFlag.ACK) !== 0) {
+    // config.listenDropSynAck (FreeBSD tcp_input on a listen socket): a SYN-ACK is dropped
+    // without the RST (the RFC's "should"), so a forged SYN-ACK cannot make us reflect RSTs.
+    if ((flags & TcpFlag.SYN) !== 0 && layer.config.listenDropSynAck) return;
     sendResetFor(layer, seg, src, dst);
     return;
   }

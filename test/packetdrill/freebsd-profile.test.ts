@@ -202,6 +202,22 @@ ${tail}`;
     passes(noopt, 'rfc');
   });
 
+  it('a_syn_ack_to_a_listener_is_dropped_without_a_reset (listenDropSynAck, RFC 9293 §3.10.7.2 should)', () => {
+    const listener = (reply: string): string => `--tolerance_usecs=10000
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S. 17:17(0) ack 34 win 32767
+${reply}+1 < S 0:0(0) win 32767 <mss 1460>
++0 > S. 0:0(0) ack 1 win 65535 <mss 1460>
++0 close(3) = 0
+`;
+    // FreeBSD: nothing until the SYN-ACK answering the real SYN (an early RST would be "unexpected").
+    passes(listener(''), 'freebsd');
+    passes(listener('+0 > R 34:34(0) win 0\n'), 'rfc');
+  });
+
   it('options_default_off_and_are_validated_by_name', () => {
     expect(DEFAULT_TCP_CONFIG.roundBuffersToMss).toBe(false);
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
@@ -209,6 +225,7 @@ ${tail}`;
     expect(DEFAULT_TCP_CONFIG.finWithEveryAck).toBe(false);
     expect(DEFAULT_TCP_CONFIG.bsdTimeWait).toBe(false);
     expect(DEFAULT_TCP_CONFIG.ackFromOldSegments).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.listenDropSynAck).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.

@@ -36,6 +36,8 @@ const FREEBSD: Partial<TcpConfig> = Object.freeze({
   bsdTimeWait: true,
   // tcp_input(): an old duplicate is ACKed, then "keep on processing for RST or ACK".
   ackFromOldSegments: true,
+  // tcp_input() on a listen socket: a SYN-ACK is dropped, not answered with a RST.
+  listenDropSynAck: true,
 });
 
 /** The starting TcpConfig (partial, merged over the defaults) of a profile. */
