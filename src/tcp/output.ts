@@ -337,7 +337,12 @@ function transmitData(tcb: Tcb, seq: number, len: number, flags: number, retrans
       scheduleRetry(tcb);
       return false;
     }
-    sum = tcb.sendBuf.sumOf(off, len);
+    if (!layer.txChecksumOffload(tcb.remoteAddr)) {
+      // No transmit offload: the payload sum from the send buffer's stored chunk sums
+      // (copy+csum) where they cover it; only what they do not is summed now (acct.csum).
+      sum = tcb.sendBuf.sumRange(off, len);
+      if (tcb.sendBuf.lastSoftwareBytes > 0) layer.acct.csum(tcb.sendBuf.lastSoftwareBytes);
+    }
   }
   const repr = layer.txRepr;
   resetOptions(repr);

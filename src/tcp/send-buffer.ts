@@ -22,8 +22,9 @@
  *  - appendCopySum: the same with the copy and the Internet checksum fused
  *    (pool.checksum.copyAndSum, acct.copyCsum), keeping the ones'-complement sum
  *    of each chunk. To make those sums usable, fused chunks are cut at
- *    `segmentSize` bytes (set it to the send MSS): full-sized segments then map
- *    onto whole chunks. A fused chunk is never extended once anything of it has
+ *    `segmentSize` bytes (set it to the send MSS) and allocated with that much
+ *    room even for a short append, so the unsent tail chunk grows to a full
+ *    segment: full-sized segments then map onto whole chunks. A fused chunk is never extended once anything of it has
  *    been sliced (its sum must keep matching the segment that was sent).
  *  - appendZeroCopy: wraps the caller's array (pool.wrap, no copy, no
  *    accounting); its completion id is reported through onComplete once every
@@ -36,8 +37,9 @@
  * has not been partially acknowledged. The result is the 16-bit folded,
  * uninverted ones'-complement sum of those bytes (src/wire/checksum.ts
  * conventions), combined across chunks of odd length (RFC 1071 §2(B)). In every
- * other case it returns -1 and the caller checksums the segment itself
- * (software or offload).
+ * other case it returns -1. sumRange(offset, len) always answers, summing in
+ * software only what stored sums do not cover (lastSoftwareBytes; output.ts
+ * reports them as acct.csum).
  *
  * Zero-copy caveat: completion means "acknowledged". A clone of the wrapped
  * array may outlive that (a retransmitted segment still queued at a NIC); the
@@ -46,7 +48,7 @@
 import type { Accounting } from '../acct/accounting.js';
 import type { PacketBuffer } from '../buf/packet-buffer.js';
 import type { PacketPool } from '../buf/pool.js';
-import { combineSums } from '../wire/checksum.js';
+import { combineSums, foldSum, swap16 } from '../wire/checksum.js';
 
 /** Largest chunk appendCopy allocates (bytes, headroom 0). */
 export const SEND_CHUNK_BYTES = 16384;
@@ -185,7 +187,9 @@ export class SendBuffer {
     // 2. New chunks.
     while (done < take) {
       const want = take - done;
-      const size = want < segCap ? want : segCap;
+      // Fused: a whole segment's room (Linux sk_stream_alloc_skb(size_goal)), so later appends
+      // fill this chunk up to a full segment while it is unsent and its sum keeps matching one.
+      const size = want < segCap && !fused ? want : segCap;
       let b = this.pool.alloc(size, 0);
       if (b === null) {
         // The fitting class is empty: try the smallest class before giving up.
@@ -337,6 +341,63 @@ export class SendBuffer {
       remaining -= l;
       k++;
     }
+    return acc;
+  }
+
+  /**
+   * Bytes sumRange had to read itself in its last call (0 when every piece came
+   * from stored chunk sums): the caller reports them as acct.csum.
+   */
+  lastSoftwareBytes = 0;
+
+  /**
+   * The payload sum of [offset, offset+len), always (16-bit folded, uninverted;
+   * src/wire/checksum.ts conventions). Chunks the range covers whole with a known
+   * sum (appendCopySum) cost nothing; for a chunk it covers in part, or one
+   * without a sum, the bytes are summed here — for a part of a chunk with a known
+   * sum only the smaller side: the part itself, or the rest of the chunk,
+   * subtracted from the chunk's sum (RFC 1624 §3 ones'-complement arithmetic).
+   * Pieces combine with a byte swap when they start at an odd offset of the
+   * range (RFC 1071 §2(B)). lastSoftwareBytes says how many bytes were read.
+   */
+  sumRange(offset: number, len: number): number {
+    this.checkSlice('sumRange', offset, len);
+    this.find(offset);
+    const engine = this.pool.checksum;
+    let k = this.findK;
+    let start = this.findStart;
+    let acc = 0;
+    let at = 0; // offset of the next piece within the range
+    let soft = 0;
+    while (at < len) {
+      const idx = (this.head + k) & this.mask;
+      const b = this.bufs[idx]!;
+      const l = b.length;
+      const a = offset + at - start; // piece [a, e) of the chunk
+      const e = Math.min(l, a + (len - at));
+      const n = e - a;
+      const s = this.sums[idx]!;
+      let piece: number;
+      if (s >= 0 && a === 0 && e === l) {
+        piece = s;
+      } else if (s >= 0 && l - n < n) {
+        // sum[a,e) = S − sum[0,a) − sum[e,l), each placed at its parity within the chunk.
+        let rest = 0;
+        if (a > 0) rest = engine.sum(b.bytes, b.head, a);
+        if (e < l) rest = combineSums(rest, engine.sum(b.bytes, b.head + e, l - e), (e & 1) === 1);
+        soft += l - n;
+        const within = foldSum(s + (~rest & 0xffff)); // the piece as it sits in the chunk (parity of a)
+        piece = (a & 1) === 1 ? swap16(within) : within;
+      } else {
+        piece = engine.sum(b.bytes, b.head + a, n);
+        soft += n;
+      }
+      acc = combineSums(acc, piece, (at & 1) === 1);
+      at += n;
+      start += l;
+      k++;
+    }
+    this.lastSoftwareBytes = soft;
     return acc;
   }
 

@@ -93,10 +93,10 @@ describe('tcp_cleanup_rbuf: a read ACKs what the arrival rules left unACKed (rea
     });
   }
 
-  it('linux delack, direct path: the reads send the ACKs (ImmediateAckOnRead), the delayed-ACK timer almost never', () => {
+  it('linux delack, direct path: the reads send the ACKs (ImmediateAckOnRead), the delayed-ACK timer never', () => {
     const r = bulkOneCpuHosts('linux');
-    expect(r.receiver.ImmediateAckOnRead).toBeGreaterThan(100);
-    expect(r.receiver.DelayedACKs).toBeLessThan(r.receiver.ImmediateAckOnRead / 100);
+    expect(r.receiver.ImmediateAckOnRead).toBeGreaterThan(50);
+    expect(r.receiver.DelayedACKs).toBe(0);
   });
 
   it('the rule is shared: linux delack on the prequeue and zerocopy paths does not stall either', () => {
