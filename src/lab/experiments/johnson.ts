@@ -118,9 +118,11 @@ export function johnsonTasks(seed: number, quick: boolean): JohnsonTask[] {
               linkRateBps: rate,
               delayNs: DELAY_NS,
               loss: 0,
-              // RFC 1122/5681 delayed ACK (every second full segment). The 'linux' policy lacks
-              // tcp_cleanup_rbuf's ACK after the reader drains, so a CPU-bound one-CPU receiver
-              // whose window shrinks is ACKed only by the delayed-ACK timer (docs/lab.md).
+              // RFC 1122/5681 delayed ACK (every second full segment). 'linux' no longer stalls (every
+              // read runs tcp_cleanup_rbuf, src/tcp/read-ack.ts) but ACKs a one-CPU receiver's burst
+              // only when its reader runs; a simulated process step that makes several socket calls
+              // sends their frames at its end, so 'linux' runs show 40–50% idle CPUs here
+              // (docs/receive-paths.md). 'rfc' keeps the ACK clock in softirq.
               delack: 'rfc',
               rxPath: 'direct',
               durationNs: windowNs,
