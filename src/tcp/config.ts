@@ -160,6 +160,12 @@ export interface TcpConfig {
    * Other ACK-bearing segments still get the RST.
    */
   readonly listenDropSynAck: boolean;
+  /**
+   * The error a RST in CLOSE-WAIT reports: false = EPIPE (Linux tcp_reset, the
+   * default), true = ECONNRESET (FreeBSD tcp_drop; RFC 9293 §3.10.7.4: "Users
+   * should also receive an unsolicited general 'connection reset' signal").
+   */
+  readonly closeWaitRstEconnreset: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -212,6 +218,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   bsdTimeWait: false,
   ackFromOldSegments: false,
   listenDropSynAck: false,
+  closeWaitRstEconnreset: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -273,6 +280,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   bsdTimeWait: ['bool'],
   ackFromOldSegments: ['bool'],
   listenDropSynAck: ['bool'],
+  closeWaitRstEconnreset: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);

@@ -375,8 +375,10 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
       case TcpState.FIN_WAIT_2:
       case TcpState.CLOSE_WAIT:
         // "any outstanding RECEIVEs and SEND should receive 'reset' responses … enter CLOSED".
-        // Linux tcp_reset(): the error is EPIPE in CLOSE-WAIT (the peer had already finished), else ECONNRESET.
-        layer.failConnection(tcb, state === TcpState.CLOSE_WAIT ? TcpErrno.EPIPE : TcpErrno.ECONNRESET, false);
+        // Linux tcp_reset(): the error is EPIPE in CLOSE-WAIT (the peer had already finished), else
+        // ECONNRESET; config.closeWaitRstEconnreset gives ECONNRESET there too (FreeBSD; RFC 9293's
+        // "connection reset" signal).
+        layer.failConnection(tcb, state === TcpState.CLOSE_WAIT && !config.closeWaitRstEconnreset ? TcpErrno.EPIPE : TcpErrno.ECONNRESET, false);
         return;
       case TcpState.TIME_WAIT:
         // RFC 1337 (TIME-WAIT assassination, hazard H1): ignore RST in TIME-WAIT.

@@ -218,6 +218,17 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     passes(listener('+0 > R 34:34(0) win 0\n'), 'rfc');
   });
 
+  it('rfc9293_3_10_7_4_rst_in_close_wait_reports_econnreset_under_closeWaitRstEconnreset_else_epipe', () => {
+    const closeWait = (errno: string): string => `${connected()}+0.1 < F. 1:1(0) ack 1 win 32767
++0 > . 1:1(0) ack 2 win 65535
++0.1 < R 2:2(0) win 32767
++0 getsockopt(3, SOL_SOCKET, SO_ERROR, [${errno}], [4]) = 0
++0 close(3) = 0
+`;
+    passes(closeWait('ECONNRESET'), 'freebsd');
+    passes(closeWait('EPIPE'), 'rfc');
+  });
+
   it('options_default_off_and_are_validated_by_name', () => {
     expect(DEFAULT_TCP_CONFIG.roundBuffersToMss).toBe(false);
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
@@ -226,6 +237,7 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     expect(DEFAULT_TCP_CONFIG.bsdTimeWait).toBe(false);
     expect(DEFAULT_TCP_CONFIG.ackFromOldSegments).toBe(false);
     expect(DEFAULT_TCP_CONFIG.listenDropSynAck).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.closeWaitRstEconnreset).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.

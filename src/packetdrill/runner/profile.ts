@@ -38,6 +38,8 @@ const FREEBSD: Partial<TcpConfig> = Object.freeze({
   ackFromOldSegments: true,
   // tcp_input() on a listen socket: a SYN-ACK is dropped, not answered with a RST.
   listenDropSynAck: true,
+  // tcp_drop(): ECONNRESET for a RST in CLOSE-WAIT too (zerostack's default is Linux's EPIPE).
+  closeWaitRstEconnreset: true,
 });
 
 /** The starting TcpConfig (partial, merged over the defaults) of a profile. */
