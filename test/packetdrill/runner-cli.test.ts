@@ -93,4 +93,30 @@ describe('zerostack packetdrill --stats', () => {
     expect(out).toContain('strict: 1 passed, 1 failed, 0 unsupported of 2');
     expect(out).toMatch(/strict failures by cause:\n {5}1 × packet: packet differs: flags: expected R\., actual F\./);
   });
+  it('profile_defaults_to_freebsd_and_rfc_selects_zerostacks_defaults', async () => {
+    // After the handshake FreeBSD's buffer is rounded to 45 × 1460 (roundBuffersToMss): only the freebsd profile gives 65700.
+    const dir = mkdtempSync(join(tmpdir(), 'pd-cli-'));
+    const p = join(dir, 'rcvbuf.pkt');
+    writeFileSync(
+      p,
+      `--tolerance_usecs=10000
+ 0 \`sysctl -w kern.ipc.maxsockbuf=2097152 net.inet.tcp.recvspace=65536\`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460,sackOK,eol,eol>
++0 > . 1:1(0) ack 1 win 65535
++0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65700], [4]) = 0
+`,
+    );
+    const dflt = await cli(p);
+    expect(dflt.out).toMatch(/^pass {8}/);
+    expect(dflt.code).toBe(0);
+    expect((await cli('--profile', 'freebsd', p)).code).toBe(0);
+    const rfc = await cli('--profile', 'rfc', p);
+    expect(rfc.code).toBe(1);
+    expect(rfc.out).toContain('getsockopt(SO_RCVBUF) gave 65536, expected 65700');
+    await expect(cli('--profile', 'linux', p)).rejects.toThrow(/--profile must be one of freebsd, rfc; got "linux"/);
+  });
 });
