@@ -166,6 +166,14 @@ export interface TcpConfig {
    * should also receive an unsolicited general 'connection reset' signal").
    */
   readonly closeWaitRstEconnreset: boolean;
+  /**
+   * Receiver SWS avoidance as FreeBSD tcp_output: every segment offers the free
+   * receive space (never shrinking the window), except that a free space below
+   * both RCV.BUFF/4 and the MSS keeps the old right edge. Default: RFC 9293
+   * §3.8.6.2.2 (move the edge only by ≥ min(RCV.BUFF/2, MSS)). RFC 1122 §4.2.3.3
+   * requires a receiver SWS algorithm (MUST-39) and suggests the RFC one.
+   */
+  readonly bsdRcvWindow: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -219,6 +227,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   ackFromOldSegments: false,
   listenDropSynAck: false,
   closeWaitRstEconnreset: false,
+  bsdRcvWindow: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -281,6 +290,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   ackFromOldSegments: ['bool'],
   listenDropSynAck: ['bool'],
   closeWaitRstEconnreset: ['bool'],
+  bsdRcvWindow: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);

@@ -79,7 +79,12 @@ export function selectWindow(tcb: Tcb): number {
   // RFC 9293 §3.8.6.2.2: advance only if RCV.BUFF − RCV.USER − RCV.WND ≥ min(Fr·RCV.BUFF, Eff.snd.MSS).
   // Once the FIN is in, no data can follow, so there is no silly window to avoid: the
   // FIN (which takes sequence space, not buffer) must not shrink the window offered.
-  if (free - cur >= swsThreshold(tcb) || tcb.finReceived) wnd = free;
+  if (tcb.layer.config.bsdRcvWindow) {
+    // config.bsdRcvWindow (FreeBSD tcp_output): offer the free space, unless it is below both
+    // RCV.BUFF/4 and the MSS (then keep the edge) — a different receiver SWS avoidance
+    // algorithm (RFC 1122 §4.2.3.3 requires one; RFC 9293 §3.8.6.2.2's is the suggested one).
+    if (!(free < tcb.opts.rcvbuf >>> 2 && free < tcb.advMss)) wnd = free;
+  } else if (free - cur >= swsThreshold(tcb) || tcb.finReceived) wnd = free;
   const max = 65535 * 2 ** shift;
   if (wnd > max) wnd = max;
   let field = Math.floor(wnd / 2 ** shift);

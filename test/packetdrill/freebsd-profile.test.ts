@@ -229,6 +229,17 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     passes(closeWait('EPIPE'), 'rfc');
   });
 
+  it('tcp_output_offers_the_free_space_unless_below_a_quarter_buffer_and_mss (bsdRcvWindow)', () => {
+    // 3 bytes arrive: FreeBSD offers min(free, 65535) = 65535 (the edge moves by 3); the RFC 9293
+    // §3.8.6.2.2 receiver keeps the right edge (65532) until it can move by min(RCV.BUFF/2, MSS).
+    const data = (win: number): string => `${connected()}+0.1 < P. 1:4(3) ack 1 win 32767
+* > . 1:1(0) ack 4 win ${win}
++0 close(3) = 0
+`;
+    passes(data(65535), 'freebsd');
+    passes(data(65532), 'rfc');
+  });
+
   it('options_default_off_and_are_validated_by_name', () => {
     expect(DEFAULT_TCP_CONFIG.roundBuffersToMss).toBe(false);
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
@@ -238,6 +249,7 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     expect(DEFAULT_TCP_CONFIG.ackFromOldSegments).toBe(false);
     expect(DEFAULT_TCP_CONFIG.listenDropSynAck).toBe(false);
     expect(DEFAULT_TCP_CONFIG.closeWaitRstEconnreset).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.bsdRcvWindow).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.

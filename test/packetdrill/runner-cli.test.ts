@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/commands/packetdrill.js';
 import { isPcapError, readPcap } from '../../src/link/pcap-file.js';
 
+// The fixture expects zerostack's RFC receive window (65435 after 100 bytes read): run with --profile rfc.
 const fixture = new URL('./fixtures/passive-open-close.pkt', import.meta.url).pathname;
 
 async function cli(...args: string[]): Promise<{ out: string; code: number | undefined }> {
@@ -39,14 +40,14 @@ describe('zerostack packetdrill', () => {
   });
 
   it('passing_script_prints_pass_and_a_summary_with_exit_0', async () => {
-    const { out, code } = await cli(fixture);
+    const { out, code } = await cli('--profile', 'rfc', fixture);
     expect(out).toMatch(/^pass {8}.*passive-open-close\.pkt$/m);
     expect(out).toContain('strict: 1 passed, 0 failed, 0 unsupported of 1');
     expect(code).toBe(0);
   });
 
   it('failing_script_prints_the_first_mismatch_and_exits_1', async () => {
-    const { out, code } = await cli(brokenCopy());
+    const { out, code } = await cli('--profile', 'rfc', brokenCopy());
     expect(out).toMatch(/^fail {8}.*broken\.pkt$/m);
     expect(out).toContain('packet differs: flags: expected R., actual F.');
     expect(out).toContain('expected: 0.200000 (±0.010) > R. 11:11(0) ack 101 win 0');
@@ -55,7 +56,7 @@ describe('zerostack packetdrill', () => {
   });
 
   it('json_prints_one_object_with_summary_and_scripts', async () => {
-    const { out, code } = await cli('--json', '--portable', fixture, brokenCopy());
+    const { out, code } = await cli('--profile', 'rfc', '--json', '--portable', fixture, brokenCopy());
     const j = JSON.parse(out) as { summary: Record<string, unknown>; scripts: { path: string; verdict: string; firstMismatch: { message: string } | null }[] };
     expect(j.summary).toEqual({ total: 2, passed: 1, failed: 1, unsupported: 0, verdict: 'portable' });
     expect(j.scripts.map((s) => s.verdict)).toEqual(['pass', 'fail']);
@@ -66,7 +67,7 @@ describe('zerostack packetdrill', () => {
 
   it('pcap_writes_one_capture_per_script', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-pcap-'));
-    await cli('--pcap', dir, fixture);
+    await cli('--profile', 'rfc', '--pcap', dir, fixture);
     expect(readdirSync(dir)).toEqual(['passive-open-close.pcap']);
     const p = readPcap(new Uint8Array(readFileSync(join(dir, 'passive-open-close.pcap'))));
     expect(isPcapError(p)).toBe(false);
@@ -89,7 +90,7 @@ describe('zerostack packetdrill --stats', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-stats-'));
     writeFileSync(join(dir, 'good.pkt'), readFileSync(fixture, 'utf8'));
     writeFileSync(join(dir, 'bad.pkt'), readFileSync(brokenCopy(), 'utf8'));
-    const { out } = await cli('--stats', dir);
+    const { out } = await cli('--profile', 'rfc', '--stats', dir);
     expect(out).toContain('strict: 1 passed, 1 failed, 0 unsupported of 2');
     expect(out).toMatch(/strict failures by cause:\n {5}1 × packet: packet differs: flags: expected R\., actual F\./);
   });

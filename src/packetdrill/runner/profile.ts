@@ -40,6 +40,8 @@ const FREEBSD: Partial<TcpConfig> = Object.freeze({
   listenDropSynAck: true,
   // tcp_drop(): ECONNRESET for a RST in CLOSE-WAIT too (zerostack's default is Linux's EPIPE).
   closeWaitRstEconnreset: true,
+  // tcp_output(): recwin = free space unless < min(sb_hiwat/4, maxseg) (receiver SWS avoidance).
+  bsdRcvWindow: true,
 });
 
 /** The starting TcpConfig (partial, merged over the defaults) of a profile. */
