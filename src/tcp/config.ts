@@ -174,6 +174,8 @@ export interface TcpConfig {
    * requires a receiver SWS algorithm (MUST-39) and suggests the RFC one.
    */
   readonly bsdRcvWindow: boolean;
+  /** From the 3rd SYN retransmission on, offer no window scale, timestamps or SACK (FreeBSD net.inet.tcp.rexmit_drop_options=1). */
+  readonly synRetransmitDropOptions: boolean;
 }
 
 export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
@@ -228,6 +230,7 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   listenDropSynAck: false,
   closeWaitRstEconnreset: false,
   bsdRcvWindow: false,
+  synRetransmitDropOptions: false,
 });
 
 /** RFC 1122 §4.2.3.2: an ACK MUST NOT be delayed by 500 ms or more. */
@@ -291,6 +294,7 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   listenDropSynAck: ['bool'],
   closeWaitRstEconnreset: ['bool'],
   bsdRcvWindow: ['bool'],
+  synRetransmitDropOptions: ['bool'],
 };
 
 const DELACK_POLICIES = new Set(['rfc', 'off']);

@@ -171,6 +171,14 @@ function retransmitTimeout(tcb: Tcb, now: Nanos): void {
     }
     tcb.rtxCount++;
     mib.TCPTimeouts++;
+    if (c.synRetransmitDropOptions && tcb.state === TcpState.SYN_SENT && tcb.rtxCount === 3) {
+      // config.synRetransmitDropOptions (FreeBSD rexmit_drop_options, t_rxtshift == 3): from the
+      // 3rd retransmission on, the SYN asks for no window scale, timestamps or SACK (MSS stays),
+      // in case a middlebox drops SYNs with options. Options are only offers (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+      tcb.offeredWscale = -1;
+      tcb.tsOffered = false;
+      tcb.sackOffered = false;
+    }
     // RFC 6298 §5.5: back off the timer; §5.4: retransmit.
     tcb.rtt.backoff();
     tcb.rtxMode = RtxMode.NONE;

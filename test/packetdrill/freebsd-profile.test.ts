@@ -240,6 +240,22 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     passes(data(65532), 'rfc');
   });
 
+  it('rexmit_drop_options_sends_the_syn_without_wscale_ts_sack_from_the_3rd_retransmission (synRetransmitDropOptions)', () => {
+    const syns = (drop: string, fourth: string): string => `--tolerance_usecs=10000
+ 0 \`sysctl -w kern.ipc.maxsockbuf=2097152 net.inet.tcp.rexmit_slop=200 net.inet.tcp.rexmit_drop_options=${drop}\`
++0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 100 ecr 0>
++1 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 1100 ecr 0>
++2.2 > S 0:0(0) win 65535 <mss 1460,nop,wscale 6,sackOK,TS val 3300 ecr 0>
++4.2 > S 0:0(0) win 65535 ${fourth}
++0 close(3) = 0
+`;
+    passes(syns('1', '<mss 1460>'), 'rfc');
+    passes(syns('0', '<mss 1460,nop,wscale 6,sackOK,TS val 7500 ecr 0>'), 'rfc');
+  });
+
   it('options_default_off_and_are_validated_by_name', () => {
     expect(DEFAULT_TCP_CONFIG.roundBuffersToMss).toBe(false);
     expect(DEFAULT_TCP_CONFIG.acceptUpToBuffer).toBe(false);
@@ -250,6 +266,7 @@ ${reply}+1 < S 0:0(0) win 32767 <mss 1460>
     expect(DEFAULT_TCP_CONFIG.listenDropSynAck).toBe(false);
     expect(DEFAULT_TCP_CONFIG.closeWaitRstEconnreset).toBe(false);
     expect(DEFAULT_TCP_CONFIG.bsdRcvWindow).toBe(false);
+    expect(DEFAULT_TCP_CONFIG.synRetransmitDropOptions).toBe(false);
     expect(() => resolveTcpConfig({ rtoSlop: -1 })).toThrow(/rtoSlop/);
     expect(() => resolveTcpConfig({ finWithEveryAck: 1 as unknown as boolean })).toThrow(/finWithEveryAck must be a boolean/);
     // The freebsd profile is a valid config; 'rfc' is the defaults.

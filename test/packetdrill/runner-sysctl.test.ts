@@ -32,7 +32,8 @@ describe('packetdrill sysctl table', () => {
 
   it('settings_the_stack_cannot_honour_are_unsupported_and_named', () => {
     expect(sysctlEffect('net.inet.tcp.ecn.enable', '1')).toMatchObject({ kind: 'unsupported', what: expect.stringMatching(/ecn\.enable=1.*not implemented/) });
-    expect(sysctlEffect('net.inet.tcp.rexmit_drop_options', '1').kind).toBe('unsupported');
+    expect(sysctlEffect('net.inet.tcp.rexmit_drop_options', '1')).toEqual({ kind: 'config', config: { synRetransmitDropOptions: true } });
+    expect(sysctlEffect('net.inet.tcp.rexmit_drop_options', '2').kind).toBe('unsupported');
     expect(sysctlEffect('net.inet.tcp.blackhole', '2').kind).toBe('unsupported');
     expect(sysctlEffect('net.inet.tcp.rfc1323', 'yes')).toEqual({ kind: 'unsupported', what: 'sysctl net.inet.tcp.rfc1323=yes' });
     expect(sysctlEffect('net.inet.tcp.nosuch', '1')).toEqual({ kind: 'unsupported', what: 'sysctl net.inet.tcp.nosuch=1' });

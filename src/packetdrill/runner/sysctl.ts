@@ -118,9 +118,8 @@ export const SYSCTL_TABLE: Readonly<Record<string, SysctlRule>> = {
   },
   'net.inet.tcp.rexmit_drop_options': {
     meaning: 'send SYN retransmissions after the 2nd without options',
-    maps: '0 → nothing to do (we keep options on SYN retransmissions); 1 unsupported',
-    apply: (v) =>
-      v === '0' ? { kind: 'noop', why: 'SYN retransmissions keep their options' } : unsupported(`sysctl net.inet.tcp.rexmit_drop_options=${v} (options are never dropped on SYN retransmission)`),
+    maps: 'synRetransmitDropOptions',
+    apply: flag('net.inet.tcp.rexmit_drop_options', config({ synRetransmitDropOptions: true }), config({ synRetransmitDropOptions: false })),
   },
   'net.inet.tcp.drop_synfin': {
     meaning: 'drop segments with SYN and FIN both set',
