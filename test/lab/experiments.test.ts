@@ -59,6 +59,20 @@ describe('seed experiments from a small deterministic run', () => {
     expect(rep.charts[0]!.x.log).toBe(true);
   });
 
+  it('Johnson table: one row per era, offload and link rate, copy modes side by side, every run kept in extra.runs', () => {
+    const rep = johnsonReport(jres as never);
+    const runs = jres as { params: Record<string, unknown>; goodputBitsPerSecond: number }[];
+    const groups = new Set(runs.map((r) => `${String(r.params['era'])}|${String(r.params['csum'])}|${String(r.params['linkRateBps'])}`));
+    expect(rep.table.rows.length).toBe(groups.size);
+    expect((rep.extra!['runs'] as unknown[]).length).toBe(runs.length);
+    for (const row of rep.table.rows) {
+      const of = (copy: string) => runs.find((r) => r.params['era'] === row['era'] && r.params['linkRateBps'] === row['linkRateBps'] && r.params['copy'] === copy)!;
+      expect(row['copyGbps']).toBeCloseTo(of('copy').goodputBitsPerSecond / 1e9, 3);
+      expect(row['zerocopyGbps']).toBeCloseTo(of('zerocopy').goodputBitsPerSecond / 1e9, 3);
+      expect(row['copyCsumGbps']).toBeNull(); // the small run has no copy+csum tasks
+    }
+  });
+
   it('the same seed gives the same report', async () => {
     const t = smallTasks(3);
     const again = (await runTasksSequentially(t.johnson)) as Record<string, unknown>[];
