@@ -49,8 +49,21 @@ export interface TcpConfig {
   readonly timestamps: boolean;
   /** RFC 7323 window scaling. Linux tcp_window_scaling. */
   readonly windowScaling: boolean;
-  /** ECN (RFC 3168) is not implemented: only `false` is accepted. Linux tcp_ecn. */
+  /**
+   * ECN (RFC 3168): request it on active opens (SYN with ECE|CWR) and accept it
+   * from a peer that asks. FreeBSD net.inet.tcp.ecn.enable=1, Linux tcp_ecn=1.
+   */
   readonly ecn: boolean;
+  /**
+   * Accept ECN when a peer's SYN asks for it, without requesting it ourselves
+   * (FreeBSD net.inet.tcp.ecn.enable=2, Linux tcp_ecn=2). Implied by `ecn`.
+   */
+  readonly ecnAccept: boolean;
+  /**
+   * SYN retransmissions that still carry ECE|CWR; later ones go without, in case
+   * a middlebox drops ECN-setup SYNs (RFC 3168 §6.1.1.1; FreeBSD ecn.maxretries, default 1).
+   */
+  readonly ecnSynRetries: number;
   /** Initial congestion window in segments (RFC 6928 IW10). */
   readonly initialWindowSegments: number;
   /** Congestion controller name for cc/controller.ts ('newreno', 'cubic'). */
@@ -192,6 +205,8 @@ export const DEFAULT_TCP_CONFIG: TcpConfig = Object.freeze({
   timestamps: true,
   windowScaling: true,
   ecn: false,
+  ecnAccept: false,
+  ecnSynRetries: 1,
   initialWindowSegments: 10,
   congestionControl: 'newreno',
   rcvbuf: 128 * 1024,
@@ -256,6 +271,8 @@ const SCHEMA: { readonly [K in keyof TcpConfig]: readonly [Kind, number?, number
   timestamps: ['bool'],
   windowScaling: ['bool'],
   ecn: ['bool'],
+  ecnAccept: ['bool'],
+  ecnSynRetries: ['int', 0, 127],
   initialWindowSegments: ['int', 1, 1000],
   congestionControl: ['string'],
   rcvbuf: ['int', 2048, 1 << 30],
@@ -344,7 +361,6 @@ export function resolveTcpConfig(partial: Partial<TcpConfig> = {}): TcpConfig {
   }
   if (merged.rcvbuf > merged.rcvbufMax) throw new RangeError(`tcp config.rcvbuf (${merged.rcvbuf}) exceeds rcvbufMax (${merged.rcvbufMax})`);
   if (merged.sndbuf > merged.sndbufMax) throw new RangeError(`tcp config.sndbuf (${merged.sndbuf}) exceeds sndbufMax (${merged.sndbufMax})`);
-  if (merged.ecn) throw new RangeError('tcp config.ecn: ECN is not implemented, only false is accepted, got true');
   if (!DELACK_POLICIES.has(merged.delackPolicy)) {
     throw new RangeError(`tcp config.delackPolicy: unknown policy ${JSON.stringify(merged.delackPolicy)} (known: ${[...DELACK_POLICIES].join(', ')})`);
   }

@@ -56,6 +56,8 @@ export const SHUT_RDWR = 2;
 export const TCPI_OPT_TIMESTAMPS = 1;
 export const TCPI_OPT_SACK = 2;
 export const TCPI_OPT_WSCALE = 4;
+/** ECN negotiated (RFC 3168 §6.1.1). */
+export const TCPI_OPT_ECN = 8;
 
 export interface EndpointObserver {
   onReadable(ep: Endpoint): void;
@@ -666,7 +668,7 @@ export class Endpoint {
       retransmits: t.rtxCount,
       probes: Math.max(t.keepaliveProbes, t.persistProbes),
       backoff: t.rtt.backoffCount,
-      options: (t.tsEnabled ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackEnabled ? TCPI_OPT_SACK : 0) | (t.offeredWscale >= 0 && isSynchronized(t.state) ? TCPI_OPT_WSCALE : 0),
+      options: (t.tsEnabled ? TCPI_OPT_TIMESTAMPS : 0) | (t.sackEnabled ? TCPI_OPT_SACK : 0) | (t.offeredWscale >= 0 && isSynchronized(t.state) ? TCPI_OPT_WSCALE : 0) | (t.ecnOk ? TCPI_OPT_ECN : 0),
       sndWscale: t.sndWscale,
       rcvWscale: t.rcvWscale,
       rto: t.rtt.rto(),

@@ -28,6 +28,7 @@ import { mssBase, rcvSpace, rcvWindow, sendAck, sendPureAck, sendChallengeAck, s
 import { isDuplicateAck, onDuplicateAck, onNewAck, rttSampleFor, sackRecoveryOn, updateScoreboard } from './recovery.js';
 import { armDelayedAck, armFinWait2, armKeepalive, onAckAdvanced, startTimeWait, updateSendTimers } from './timers.js';
 import { MAX_WSCALE } from './config.js';
+import { ecnNegotiate, ecnOnSegment } from './ecn.js';
 
 /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid (PAWS must not reject on it). */
 const PAWS_IDLE_LIMIT: Nanos = 24 * 24 * 3600 * 1_000_000_000;
@@ -145,6 +146,7 @@ export function negotiateOptions(tcb: Tcb, seg: TcpRepr, passive: boolean, now: 
   }
   tcb.sackEnabled = tcb.sackOffered && seg.sackPermitted;
   if (!passive && !tcb.sackEnabled) tcb.sackOffered = false;
+  ecnNegotiate(tcb, seg); // RFC 3168 §6.1.1 (src/tcp/ecn.ts)
   // RFC 9293 §3.7.1: Eff.snd.MSS = min(SendMSS, MMS_S) − option bytes on every segment.
   let base = peer;
   const routeMss = tcb.pmtu - 40;
@@ -486,6 +488,9 @@ function otherwise(tcb: Tcb, seg: TcpRepr, pkt: PacketBuffer, src: number, dst: 
   if (seqLt(unaBefore, ack)) {
     ackAdvanced(tcb, ack, seg, now);
   }
+  // RFC 3168 §6.1.2-§6.1.3: CE/ECE/CWR (src/tcp/ecn.ts). Not on the ACK completing our
+  // handshake: an ECN-setup SYN-ACK's ECE is negotiation, not congestion.
+  if (tcb.ecnOk && state !== TcpState.SYN_RECEIVED) ecnOnSegment(tcb, seg, layer.rxCe, dataLen, now);
   // "If SND.UNA =< SEG.ACK =< SND.NXT, the send window should be updated. If (SND.WL1 < SEG.SEQ
   // or (SND.WL1 = SEG.SEQ and SND.WL2 =< SEG.ACK)), set SND.WND <- SEG.WND, SND.WL1 <- SEG.SEQ,
   // and SND.WL2 <- SEG.ACK."

@@ -152,6 +152,16 @@ export class TcpMib {
   /** SYN+FIN segments dropped (config.dropSynFin). */
   InSynFinDrops = 0;
 
+  // --- ECN (RFC 3168, src/tcp/ecn.ts); Linux TcpExt names where they exist ---
+  /** Connections that negotiated ECN (RFC 3168 §6.1.1). */
+  TCPECNEstab = 0; // (zerostack) FreeBSD ecn.handshake
+  /** Segments that arrived CE-marked on an ECN connection. */
+  TCPECNCe = 0; // (zerostack) FreeBSD ecn.ce
+  /** ACKs with ECE that reduced cwnd (once per window, §6.1.2). */
+  TCPECNReductions = 0; // (zerostack) FreeBSD ecn.ecn_cwr-ish: one per reaction
+  /** ECE ACKs that caused no reduction (already reduced in this window). */
+  TCPECNEceIgnored = 0; // (zerostack)
+
   /** A plain copy of every counter (for reports and tests). */
   snapshot(): Record<string, number> {
     const out: Record<string, number> = {};

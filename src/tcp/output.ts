@@ -21,7 +21,7 @@
 import type { Nanos } from '../time/clock.js';
 import type { PacketBuffer } from '../buf/packet-buffer.js';
 import { CSUM_PARTIAL } from '../buf/packet-buffer.js';
-import { ChecksumMode, IpProtocol } from '../wire/ipv4.js';
+import { ChecksumMode, Ecn, IpProtocol } from '../wire/ipv4.js';
 import { emitTcp, setTcpChecksumField, tcpChecksum, tcpHeaderLen, TcpField, TcpFlag, TcpRepr, TCP_MIN_HEADER_LEN } from '../wire/tcp.js';
 import { combineSums } from '../wire/checksum.js';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
@@ -29,11 +29,14 @@ import { TcpErrno, TcpState, type Tcb } from './tcb.js';
 import type { TcpLayer } from './tcp-layer.js';
 import { congestionFlight, sackRecoveryOn, sackRecoveryOutput, sendWindowLimit } from './recovery.js';
 import { onSegmentSent, scheduleRetry, updateSendTimers } from './timers.js';
+import { ecnAckFlags, ecnCodepoint, ecnSynFlags } from './ecn.js';
 
 /** Bytes the timestamps option takes on a non-SYN segment (NOP NOP TS, RFC 7323 Appendix A). */
 export const TS_OPTION_SPACE = 12;
 /** Options for every Ipv4Output.output call (one frozen object: no allocation per segment). */
 const DF_OPTIONS = Object.freeze({ df: true });
+/** DF plus the ECT(0) codepoint (RFC 3168 §6.1.5: new data of an ECN connection). */
+const DF_ECT0_OPTIONS = Object.freeze({ df: true, tos: Ecn.ECT0 });
 /** RFC 9293 §3.8.6.2.2 / §3.8.6.2.1 fractions Fr and Fs. */
 const FRACTION_SHIFT = 1; // ½
 
@@ -352,9 +355,10 @@ function transmitData(tcb: Tcb, seq: number, len: number, flags: number, retrans
   const repr = layer.txRepr;
   resetOptions(repr);
   fillHeader(tcb, repr, seq, flags);
+  if (tcb.ecnOk) repr.flags |= ecnAckFlags(tcb, len, retrans); // RFC 3168 §6.1.2/§6.1.3 (src/tcp/ecn.ts)
   fillAckOptions(tcb, repr, now);
   repr.window = selectWindow(tcb);
-  if (!emitAndSend(layer, repr, tcb.localAddr, tcb.remoteAddr, payload, len, sum)) {
+  if (!emitAndSend(layer, repr, tcb.localAddr, tcb.remoteAddr, payload, len, sum, ecnCodepoint(tcb, len, retrans))) {
     scheduleRetry(tcb);
     return false;
   }
@@ -443,6 +447,7 @@ function sendControl(tcb: Tcb, seq: number, flags: number): boolean {
   resetOptions(repr);
   fillHeader(tcb, repr, seq, flags);
   if ((flags & TcpFlag.RST) === 0) {
+    if (tcb.ecnOk) repr.flags |= ecnAckFlags(tcb, 0, false); // ECE echo (RFC 3168 §6.1.3)
     fillAckOptions(tcb, repr, now);
     repr.window = selectWindow(tcb);
   } else {
@@ -507,7 +512,7 @@ export function sendSyn(tcb: Tcb, retransmit: boolean): boolean {
   repr.srcPort = tcb.localPort;
   repr.dstPort = tcb.remotePort;
   repr.seq = tcb.iss;
-  repr.flags = synAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
+  repr.flags = (synAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN) | ecnSynFlags(tcb, synAck); // RFC 3168 §6.1.1
   repr.ack = synAck ? tcb.rcvNxt : 0;
   // EndpointOptions.mssOption false (FreeBSD TCP_NOOPT): no MSS option; the peer assumes 536.
   repr.mss = tcb.opts.mssOption ? tcb.advMss : -1;
@@ -708,6 +713,7 @@ export function emitAndSend(
   payload: PacketBuffer | null,
   payloadLen: number,
   payloadSum: number,
+  ecn: number = Ecn.NOT_ECT,
 ): boolean {
   const pool = layer.pool;
   const hdrLen = tcpHeaderLen(repr);
@@ -745,7 +751,7 @@ export function emitAndSend(
   // per direction by the layer that owns the frame (src/ip/link-output.ts sendFrame).
   layer.mib.OutSegs++;
   // RFC 1191 path MTU discovery: DF on every segment (Linux ip_no_pmtu_disc = 0).
-  const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP, DF_OPTIONS);
+  const rc = layer.ip.output(hdr, src, dst, IpProtocol.TCP, ecn === Ecn.ECT0 ? DF_ECT0_OPTIONS : DF_OPTIONS);
   layer.lastOutputError = rc < 0 ? rc : 0;
   if (rc < 0) layer.mib.OutIpErrors++;
   return true;

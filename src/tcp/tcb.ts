@@ -227,6 +227,17 @@ export class Tcb {
   /** SACK-permitted negotiated (RFC 2018 §2): we send SACK blocks. */
   sackEnabled = false;
   sackOffered = false;
+  // ECN (RFC 3168, src/tcp/ecn.ts). ecnRequested: our last SYN was an ECN-setup SYN (ECE|CWR).
+  ecnRequested = false;
+  /** ECN negotiated (§6.1.1): data carries ECT(0), CE/ECE/CWR are honoured. */
+  ecnOk = false;
+  /** Receiver (§6.1.3): a CE-marked segment arrived; set ECE on every ACK until a CWR arrives. */
+  ecnEce = false;
+  /** Sender (§6.1.2): cwnd was reduced for an ECE; set CWR on the next new data segment. */
+  ecnSendCwr = false;
+  /** Sender (§6.1.2): no further ECE reaction until SND.UNA passes this (once per window). */
+  ecnRecover = 0;
+  ecnReacting = false;
   /** TS.Recent (RFC 7323 §4.3) and when it was set (for the 24-day PAWS rule, §5.5). */
   tsRecent = 0;
   tsRecentAge: Nanos = 0;

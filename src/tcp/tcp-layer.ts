@@ -25,7 +25,7 @@ import type { PacketPool } from '../buf/pool.js';
 import type { Accounting } from '../acct/accounting.js';
 import type { Ipv4Repr } from '../wire/ipv4.js';
 import type { Ipv4Output, TransportProtocol } from '../ip/types.js';
-import { IpProtocol } from '../wire/ipv4.js';
+import { Ecn, IpProtocol } from '../wire/ipv4.js';
 import { combineSums, pseudoHeaderSum } from '../wire/checksum.js';
 import { readU16, readU32 } from '../wire/address.js';
 import { isWireError } from '../wire/error.js';
@@ -124,6 +124,12 @@ export class TcpLayer implements TransportProtocol {
 
   /** Result of the last Ipv4Output.output call (0 or a negative errno), for callers that react (EMSGSIZE). */
   lastOutputError = 0;
+  /**
+   * The segment being input arrived with IP ECN = CE (RFC 3168 §5), for src/tcp/ecn.ts.
+   * Set for the synchronous part of input() only: a segment a receive path queues
+   * (backlog, prequeue) and processes later is handled as not CE-marked (docs/tcp.md "ECN").
+   */
+  rxCe = false;
 
   // Readiness events (see module comment).
   private readonly eventQueue: Tcb[] = [];
@@ -164,8 +170,10 @@ export class TcpLayer implements TransportProtocol {
   // Receive pipeline: parse → demux → receive path (checksum) → process
 
   /** TransportProtocol.input: a TCP segment from IPv4 (head at the TCP header). Takes ownership. */
-  input(pkt: PacketBuffer, src: number, dst: number, _ip?: Ipv4Repr): void {
+  input(pkt: PacketBuffer, src: number, dst: number, ip?: Ipv4Repr): void {
     this.depth++;
+    const outerCe = this.rxCe;
+    this.rxCe = ip !== undefined && ip.ecn === Ecn.CE;
     try {
       // No acct.packet() here: the frame was charged once, by IP's receive (ipv4-input.ts frame()).
       if (pkt.next !== null) {
@@ -193,6 +201,7 @@ export class TcpLayer implements TransportProtocol {
       const path = tcb !== null && tcb.rx !== null && tcb.rx.path !== null ? tcb.rx.path : this.receivePath;
       path.deliver(this, tcb, pkt, src, dst, seg);
     } finally {
+      this.rxCe = outerCe;
       if (--this.depth === 0) this.flushEvents();
     }
   }

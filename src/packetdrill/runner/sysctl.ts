@@ -60,13 +60,23 @@ export const SYSCTL_TABLE: Readonly<Record<string, SysctlRule>> = {
   },
   'net.inet.tcp.ecn.enable': {
     meaning: 'ECN: 0 off, 1 request and accept, 2 accept only when the peer requests',
-    maps: '0 and 2 → ecn false (we never request ECN; a peer asking for it gets a non-ECN SYN-ACK, so scripts expecting ECN fail on that packet); 1 unsupported',
-    apply: (v) => (v === '0' || v === '2' ? config({ ecn: false }) : unsupported(`sysctl net.inet.tcp.ecn.enable=${v} (ECN, RFC 3168, is not implemented)`)),
+    maps: '0 → ecn false, ecnAccept false; 1 → ecn true (request and accept); 2 → ecn false, ecnAccept true (accept only); others unsupported',
+    apply: (v) =>
+      v === '0'
+        ? config({ ecn: false, ecnAccept: false })
+        : v === '1'
+          ? config({ ecn: true, ecnAccept: false })
+          : v === '2'
+            ? config({ ecn: false, ecnAccept: true })
+            : unsupported(`sysctl net.inet.tcp.ecn.enable=${v}`),
   },
   'net.inet.tcp.ecn.maxretries': {
     meaning: 'SYN retransmissions that keep ECE/CWR',
-    maps: 'unsupported (no ECN)',
-    apply: (v) => unsupported(`sysctl net.inet.tcp.ecn.maxretries=${v} (ECN, RFC 3168, is not implemented)`),
+    maps: 'ecnSynRetries (0–127)',
+    apply: (v) => {
+      const n = int(v);
+      return Number.isSafeInteger(n) && n >= 0 && n <= 127 ? config({ ecnSynRetries: n }) : unsupported(`sysctl net.inet.tcp.ecn.maxretries=${v}`);
+    },
   },
   'net.inet.tcp.blackhole': {
     meaning: 'do not answer segments to closed ports with RST',
