@@ -45,6 +45,13 @@ export interface CostModel {
    * 10,000,000: host timers and sleeps then expire on the next tick boundary.
    */
   readonly timerGranularityNs: number;
+  /**
+   * Softirq time budget (ns) per CPU: once a CPU has run softirq work back to back
+   * for this long while a process waits for it, further softirq work on that CPU
+   * is handed to its ksoftirqd pseudo-process, which competes round-robin with
+   * processes (Linux kernel/softirq.c MAX_SOFTIRQ_TIME; scheduler.ts).
+   */
+  readonly softirqBudgetNs: number;
 }
 
 /** Every CostModel field, so overrides can be validated by name. */
@@ -59,6 +66,7 @@ export const COST_MODEL_KEYS: readonly (keyof CostModel)[] = [
   'wakeupLatency',
   'timesliceNs',
   'timerGranularityNs',
+  'softirqBudgetNs',
 ];
 
 function fail(option: string, v: unknown, expected: string): RangeError {
@@ -106,6 +114,7 @@ export function validateCostModel(m: CostModel, prefix = 'cost'): CostModel {
   }
   if (m.timesliceNs <= 0) throw fail(`${prefix}.timesliceNs`, m.timesliceNs, 'a finite number > 0');
   if (!Number.isSafeInteger(m.timesliceNs)) throw fail(`${prefix}.timesliceNs`, m.timesliceNs, 'an integer number of ns');
+  if (!Number.isSafeInteger(m.softirqBudgetNs)) throw fail(`${prefix}.softirqBudgetNs`, m.softirqBudgetNs, 'an integer number of ns');
   if (!Number.isSafeInteger(m.timerGranularityNs)) throw fail(`${prefix}.timerGranularityNs`, m.timerGranularityNs, 'an integer number of ns');
   for (const key of Object.keys(m)) {
     if (!(COST_MODEL_KEYS as readonly string[]).includes(key)) throw fail(`${prefix}.${key}`, (m as unknown as Record<string, unknown>)[key], 'a known cost model option (unknown option)');

@@ -80,6 +80,22 @@ export class Cpu {
   processSteps = 0;
   /** Longest softirq queue seen. */
   maxSoftirqQueue = 0;
+  /**
+   * Softirq budget state (scheduler.ts, "Softirq budget and ksoftirqd"): start and
+   * end of the current back-to-back run of softirq items (NaN: none), and this CPU's
+   * ksoftirqd pseudo-process, created on first use. While `deferSoftirq` is set the
+   * ksoftirqd process is runnable or running and softirq work waits for its turn.
+   */
+  softirqRunStart: Nanos = NaN;
+  softirqRunEnd: Nanos = NaN;
+  deferSoftirq = false;
+  ksoftirqd: Process | null = null;
+  /** The current ITEM_SOFTIRQ item is run by ksoftirqd (part of softirqNs). */
+  itemByKsoftirqd = false;
+  /** Softirq time run by ksoftirqd (a part of softirqNs, never added to processNs). */
+  ksoftirqdNs = 0;
+  /** Times softirq work was handed to ksoftirqd because the budget ran out. */
+  ksoftirqdWakeups = 0;
   /** Dispatch timer: fires at the end of the current item, or "now" to start one. */
   timer!: Timer;
 

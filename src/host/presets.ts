@@ -53,6 +53,11 @@ export const ERA_2002: CostModel = Object.freeze({
   timesliceNs: 60_000_000,
   // 0 = exact timers. Set 10_000_000 for HZ=100 jiffies (2.4 on i386).
   timerGranularityNs: 0,
+  // Linux kernel/softirq.c MAX_SOFTIRQ_TIME = msecs_to_jiffies(2): __do_softirq
+  // stops restarting after 2 ms and wakes ksoftirqd. (2.4 bounded only the restart
+  // count and ran ksoftirqd at nice 19; we use the modern rule for both eras so the
+  // model never livelocks — docs/host-model.md "Softirq budget and ksoftirqd".)
+  softirqBudgetNs: 2_000_000,
 }) as CostModel;
 
 /**
@@ -87,6 +92,8 @@ export const ERA_2025: CostModel = Object.freeze({
   timesliceNs: 3_000_000,
   // hrtimers: exact.
   timerGranularityNs: 0,
+  // Linux kernel/softirq.c MAX_SOFTIRQ_TIME = msecs_to_jiffies(2).
+  softirqBudgetNs: 2_000_000,
 }) as CostModel;
 
 /** The preset for `era`; throws a RangeError for an unknown era. */

@@ -24,6 +24,23 @@
  *    chunk, as a hardware interrupt would: the chunk is cut at the current time,
  *    the softirq runs, and the process then continues on the same CPU without a
  *    context switch.
+ *  - Softirq budget and ksoftirqd (Linux kernel/softirq.c __do_softirq: restart
+ *    only while `time_before(jiffies, end)` with end = start + MAX_SOFTIRQ_TIME
+ *    (2 ms), else wakeup_softirqd()). When a CPU is about to start a softirq item
+ *    at least cost.softirqBudgetNs after the start of its current back-to-back run
+ *    of softirq items, and a process could run there (it owns the CPU, or a
+ *    process waits in the run queue), the CPU wakes its ksoftirqd pseudo-process
+ *    (`ksoftirqd/<cpu>`, no wake-up latency: the IRQ-exit path wakes it on this
+ *    CPU) into the run queue and softirq work on that CPU stops taking priority:
+ *    it runs only when ksoftirqd gets its turn, one item per "step", round-robin
+ *    with processes under the same timeslice rule, and raising softirq work no
+ *    longer cuts process compute chunks (Linux do_softirq(): `if (pending &&
+ *    !ksoftirqd_running(pending))`). When ksoftirqd finds the queue empty it
+ *    sleeps and the CPU returns to normal softirq priority. ksoftirqd time counts
+ *    as softirq time (so utilisation sums stay exact); Cpu.ksoftirqdNs is the part
+ *    of softirqNs it ran. Below the budget nothing changes. Not modelled: the
+ *    MAX_SOFTIRQ_RESTART (10) count, need_resched() early exit, NAPI's own budget
+ *    (netdev_budget 300 packets / 2 ms) and CFS wake-up preemption.
  *  - Processes (`host.spawn`) share one FIFO run queue across CPUs. A CPU with no
  *    softirq work continues the process that owns it; when that process has used
  *    its timeslice and another waits, it goes to the tail (round-robin). A free CPU
@@ -111,6 +128,12 @@ const T_SLEEP = 1;
 const T_LATENCY = 2;
 const T_TIMEOUT = 3;
 
+/** Body of the ksoftirqd pseudo-processes: the scheduler runs their softirq items itself. */
+// eslint-disable-next-line require-yield
+function* ksoftirqdBody(): Generator<never, void, boolean> {
+  throw new Error('ksoftirqd is run by the scheduler, never stepped');
+}
+
 function badNs(v: unknown): boolean {
   return typeof v !== 'number' || !(v >= 0 && v < Infinity);
 }
@@ -141,6 +164,8 @@ export class Host implements ProcessWaker {
   preemptions = 0;
 
   private readonly runQueue: Process[] = [];
+  /** How many entries of runQueue are ksoftirqd pseudo-processes (each pinned to its CPU). */
+  private ksoftirqdQueued = 0;
   private readonly wakePrng: Prng;
   /** The CPU whose work item's code is executing right now, or null. */
   private current: Cpu | null = null;
@@ -204,7 +229,10 @@ export class Host implements ProcessWaker {
     c.softirq.push(fn, ctx);
     if (c.softirq.length > c.maxSoftirqQueue) c.maxSoftirqQueue = c.softirq.length;
     const now = this.clock.now();
-    if (c.item === ITEM_PROCESS && c.preemptible && c.itemEnd > now && c !== this.current) {
+    // With softirq work deferred to ksoftirqd it waits for ksoftirqd's turn instead
+    // (Linux do_softirq / invoke_softirq: nothing runs at IRQ exit while ksoftirqd is
+    // pending).
+    if (c.item === ITEM_PROCESS && c.preemptible && c.itemEnd > now && c !== this.current && !c.deferSoftirq) {
       // Interrupt a compute chunk: the rest of it goes back to the process.
       const p = c.proc!;
       const rest = c.itemEnd - now;
@@ -291,6 +319,13 @@ export class Host implements ProcessWaker {
     p.state = 'runnable';
     p.enqueuedAt = this.clock.now();
     this.runQueue.push(p);
+    const pinned = this.pinnedTo(p);
+    if (pinned !== null) {
+      // A ksoftirqd runs only on its own CPU.
+      this.ksoftirqdQueued++;
+      if (this.isFree(pinned)) pinned.timer.arm(p.enqueuedAt);
+      return;
+    }
     // Kick a free CPU: the process's last CPU if free, else the lowest free id.
     const last = p.lastCpu >= 0 ? this.cpus[p.lastCpu]! : null;
     if (last !== null && this.isFree(last)) {
@@ -307,7 +342,7 @@ export class Host implements ProcessWaker {
 
   /** Start free CPUs for queued processes (one CPU per queued process at most). */
   private kickFree(): void {
-    let want = this.runQueue.length;
+    let want = this.runQueue.length - this.ksoftirqdQueued; // ksoftirqds are kicked by enqueue
     const now = this.clock.now();
     for (const c of this.cpus) {
       if (want === 0) return;
@@ -346,6 +381,13 @@ export class Host implements ProcessWaker {
     cpu.item = ITEM_IDLE;
     if (kind === ITEM_SOFTIRQ) {
       cpu.softirqNs += dur;
+      if (cpu.itemByKsoftirqd) {
+        cpu.itemByKsoftirqd = false;
+        cpu.ksoftirqdNs += dur;
+        cpu.proc!.stats.cpuNs += dur;
+      } else {
+        cpu.softirqRunEnd = cpu.itemEnd; // the softirq run continues if the next item starts now
+      }
     } else {
       cpu.processNs += dur;
       cpu.proc!.stats.cpuNs += dur;
@@ -405,13 +447,16 @@ export class Host implements ProcessWaker {
   private dispatch(cpu: Cpu): void {
     if (cpu.item !== ITEM_IDLE) return;
     while (cpu.effects.length > 0) cpu.effects.runOne(); // leftovers after an exception
-    if (cpu.softirq.length > 0) {
-      this.runSoftirq(cpu);
-      return;
+    if (cpu.softirq.length > 0 && !cpu.deferSoftirq) {
+      if (!this.softirqOverBudget(cpu)) {
+        this.runSoftirq(cpu);
+        return;
+      }
+      this.wakeKsoftirqd(cpu);
     }
     let p = cpu.proc;
     if (p !== null && p.sliceUsedNs >= this.cost.timesliceNs) {
-      if (this.runQueue.length > 0) {
+      if (this.hasRunnableFor(cpu)) {
         // Round-robin: timeslice used up and someone is waiting.
         p.stats.preemptions++;
         this.preemptions++;
@@ -423,12 +468,12 @@ export class Host implements ProcessWaker {
       }
     }
     if (p === null) {
-      p = this.runQueue.shift() ?? null;
+      p = this.takeRunnable(cpu);
       if (p === null) return; // idle
       const now = this.clock.now();
       const delay = now - p.enqueuedAt;
-      this.runQueueDelay.add(delay);
       p.stats.runQueueNs += delay;
+      if (p !== cpu.ksoftirqd) this.runQueueDelay.add(delay); // the host distributions cover real processes
       if (p.wokenAt === p.wokenAt) {
         this.wakeupDelay.add(now - p.wokenAt);
         p.wokenAt = NaN;
@@ -437,7 +482,102 @@ export class Host implements ProcessWaker {
       p.sliceUsedNs = 0;
       cpu.proc = p;
     }
+    if (p === cpu.ksoftirqd) {
+      if (cpu.softirq.length > 0) {
+        this.runKsoftirqd(cpu, p);
+        return;
+      }
+      // Backlog drained: ksoftirqd sleeps, softirq work takes priority again.
+      cpu.proc = null;
+      p.state = 'blocked';
+      cpu.deferSoftirq = false;
+      cpu.softirqRunStart = NaN;
+      cpu.softirqRunEnd = NaN;
+      this.dispatch(cpu);
+      return;
+    }
     this.runStep(cpu, p);
+  }
+
+  // ---- softirq budget and ksoftirqd (see the header) -------------------------
+
+  /**
+   * Called before a softirq item would start at priority: extends or starts the
+   * CPU's back-to-back softirq run and says whether the budget is spent while a
+   * process could use this CPU (kernel/softirq.c __do_softirq: `time_before(jiffies,
+   * end)` fails once MAX_SOFTIRQ_TIME has elapsed).
+   */
+  private softirqOverBudget(cpu: Cpu): boolean {
+    const now = this.clock.now();
+    if (cpu.softirqRunEnd !== now) cpu.softirqRunStart = now; // a gap (or a process step) ended the run
+    if (now - cpu.softirqRunStart < this.cost.softirqBudgetNs) return false;
+    return cpu.proc !== null || this.runQueue.length - this.ksoftirqdQueued > 0;
+  }
+
+  /** wakeup_softirqd(): make this CPU's ksoftirqd runnable (created on first use, never in `processes`). */
+  private wakeKsoftirqd(cpu: Cpu): void {
+    let ks = cpu.ksoftirqd;
+    if (ks === null) {
+      ks = new Process(0, `ksoftirqd/${cpu.id}`, ksoftirqdBody, this);
+      ks.lastCpu = cpu.id;
+      cpu.ksoftirqd = ks;
+    }
+    cpu.deferSoftirq = true;
+    cpu.ksoftirqdWakeups++;
+    ks.stats.wakeups++;
+    this.enqueue(ks);
+  }
+
+  /** The CPU whose ksoftirqd `p` is, or null for an ordinary process. */
+  private pinnedTo(p: Process): Cpu | null {
+    const c = this.cpus[p.lastCpu];
+    return c !== undefined && c.ksoftirqd === p ? c : null;
+  }
+
+  /** Does any queued process (other CPUs' ksoftirqds excluded) want this CPU? */
+  private hasRunnableFor(cpu: Cpu): boolean {
+    if (this.runQueue.length - this.ksoftirqdQueued > 0) return true;
+    return cpu.ksoftirqd !== null && cpu.ksoftirqd.state === 'runnable';
+  }
+
+  /** Remove and return the first queued process that may run on `cpu` (FIFO; same as shift() without ksoftirqds). */
+  private takeRunnable(cpu: Cpu): Process | null {
+    const q = this.runQueue;
+    for (let i = 0; i < q.length; i++) {
+      const p = q[i]!;
+      const pinned = this.ksoftirqdQueued > 0 ? this.pinnedTo(p) : null;
+      if (pinned !== null && pinned !== cpu) continue;
+      if (i === 0) q.shift();
+      else q.splice(i, 1);
+      if (pinned !== null) this.ksoftirqdQueued--;
+      return p;
+    }
+    return null;
+  }
+
+  /** One ksoftirqd "step": the next softirq item, charged to its timeslice, counted as softirq time. */
+  private runKsoftirqd(cpu: Cpu, ks: Process): void {
+    const now = this.clock.now();
+    let extra = 0;
+    if (cpu.lastProc !== ks) {
+      extra = this.cost.contextSwitchNs;
+      ks.stats.contextSwitches++;
+      this.contextSwitches++;
+    }
+    cpu.lastProc = ks;
+    ks.stats.steps++;
+    this.current = cpu;
+    this.acct.begin();
+    try {
+      cpu.softirq.runOne();
+    } finally {
+      const cost = Math.round(this.acct.end() + extra);
+      this.current = null;
+      cpu.softirqItems++;
+      ks.sliceUsedNs += cost;
+      this.startItem(cpu, ITEM_SOFTIRQ, now, cost, false);
+      cpu.itemByKsoftirqd = true;
+    }
   }
 
   private runSoftirq(cpu: Cpu): void {
@@ -456,6 +596,7 @@ export class Host implements ProcessWaker {
 
   private runStep(cpu: Cpu, p: Process): void {
     const now = this.clock.now();
+    cpu.softirqRunEnd = NaN; // a process step ends a back-to-back softirq run
     let extra = p.pendingChargeNs;
     p.pendingChargeNs = 0;
     if (cpu.lastProc !== p) {
