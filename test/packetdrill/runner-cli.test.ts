@@ -78,9 +78,9 @@ describe('zerostack packetdrill', () => {
   it('unsupported_script_is_reported_with_what', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pd-uns-'));
     const p = join(dir, 'ecn.pkt');
-    writeFileSync(p, '0 `sysctl -w net.inet.tcp.ecn.enable=1`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n');
+    writeFileSync(p, '0 `sysctl -w net.inet.tcp.ecn.enable=3`\n+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n');
     const { out, code } = await cli(p);
-    expect(out).toMatch(/^unsupported .*ecn\.pkt: sysctl net\.inet\.tcp\.ecn\.enable=1/m);
+    expect(out).toMatch(/^unsupported .*ecn\.pkt: sysctl net\.inet\.tcp\.ecn\.enable=3/m);
     expect(code).toBe(0);
   });
 });

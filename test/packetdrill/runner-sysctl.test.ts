@@ -26,12 +26,17 @@ describe('packetdrill sysctl table', () => {
     expect(sysctlEffect('net.inet.tcp.insecure_rst', '1')).toEqual({ kind: 'config', config: { rfc5961Rst: false } });
     expect(sysctlEffect('net.inet.tcp.insecure_syn', '0')).toEqual({ kind: 'config', config: { rfc5961Syn: true } });
     expect(sysctlEffect('net.inet.tcp.drop_synfin', '1')).toEqual({ kind: 'config', config: { dropSynFin: true } });
-    expect(sysctlEffect('net.inet.tcp.ecn.enable', '2')).toEqual({ kind: 'config', config: { ecn: false } });
+    // FreeBSD tcp_ecn.c: 0 off, 1 request and accept, 2 accept only.
+    expect(sysctlEffect('net.inet.tcp.ecn.enable', '0')).toEqual({ kind: 'config', config: { ecn: false, ecnAccept: false } });
+    expect(sysctlEffect('net.inet.tcp.ecn.enable', '1')).toEqual({ kind: 'config', config: { ecn: true, ecnAccept: false } });
+    expect(sysctlEffect('net.inet.tcp.ecn.enable', '2')).toEqual({ kind: 'config', config: { ecn: false, ecnAccept: true } });
+    expect(sysctlEffect('net.inet.tcp.ecn.maxretries', '0')).toEqual({ kind: 'config', config: { ecnSynRetries: 0 } });
     expect(sysctlEffect('net.inet.tcp.hostcache.purgenow', '1').kind).toBe('noop');
   });
 
   it('settings_the_stack_cannot_honour_are_unsupported_and_named', () => {
-    expect(sysctlEffect('net.inet.tcp.ecn.enable', '1')).toMatchObject({ kind: 'unsupported', what: expect.stringMatching(/ecn\.enable=1.*not implemented/) });
+    expect(sysctlEffect('net.inet.tcp.ecn.enable', '3')).toEqual({ kind: 'unsupported', what: 'sysctl net.inet.tcp.ecn.enable=3' });
+    expect(sysctlEffect('net.inet.tcp.ecn.maxretries', '-1').kind).toBe('unsupported');
     expect(sysctlEffect('net.inet.tcp.rexmit_drop_options', '1')).toEqual({ kind: 'config', config: { synRetransmitDropOptions: true } });
     expect(sysctlEffect('net.inet.tcp.rexmit_drop_options', '2').kind).toBe('unsupported');
     expect(sysctlEffect('net.inet.tcp.blackhole', '2').kind).toBe('unsupported');

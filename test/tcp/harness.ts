@@ -108,6 +108,8 @@ export interface InjectSpec {
   dst?: number;
   /** Corrupt the checksum. */
   badChecksum?: boolean;
+  /** IP ECN codepoint of the carrying datagram (RFC 3168 §5; default 0, Not-ECT). */
+  ecn?: number;
 }
 
 /** A segment the stack sent, as captured by the fake IP layer. */
@@ -132,6 +134,8 @@ export interface Captured {
   len: number;
   srcPort: number;
   dstPort: number;
+  /** IP ECN codepoint the stack asked IP for (the low 2 bits of opts.tos). */
+  ecn: number;
 }
 
 export interface ExpectSpec {
@@ -180,7 +184,7 @@ class FakeIp implements TcpIpOutput {
   /** When set: the path MTU; larger DF segments are refused with -EMSGSIZE like src/ip does. */
   pathMtu = 0;
   refused = 0;
-  output(pkt: PacketBuffer, src: number, dst: number, protocol: number, opts?: { df?: boolean }): number {
+  output(pkt: PacketBuffer, src: number, dst: number, protocol: number, opts?: { df?: boolean; tos?: number }): number {
     expect(protocol).toBe(IpProtocol.TCP);
     const total = pkt.chainLength();
     if (this.pathMtu > 0 && opts?.df === true && total + 20 > this.pathMtu) {
@@ -233,6 +237,7 @@ class FakeIp implements TcpIpOutput {
       len: r.payloadLength,
       srcPort: r.srcPort,
       dstPort: r.dstPort,
+      ecn: (opts?.tos ?? 0) & 3,
     });
     return 0;
   }
@@ -367,6 +372,7 @@ export class Harness {
     const buf = this.build(spec);
     this.ipRepr.src = spec.src ?? REMOTE;
     this.ipRepr.dst = spec.dst ?? LOCAL;
+    this.ipRepr.ecn = spec.ecn ?? 0;
     this.tcp.input(buf, spec.src ?? REMOTE, spec.dst ?? LOCAL, this.ipRepr);
   }
 
