@@ -5,11 +5,18 @@
  * and nothing of it with TcpConfig.ecn and ecnAccept off (the default).
  */
 import { describe, expect, it } from 'vitest';
-import { Harness, LOCAL_PORT, ms, pattern, REMOTE, type Established } from './harness.js';
-import { Ecn } from '../../src/wire/ipv4.js';
+import { Harness, LOCAL_PORT, ms, pattern, REMOTE, sec, type Established } from './harness.js';
 import { seqAdd } from '../../src/tcp/seq.js';
 import { TCPI_OPT_ECN } from '../../src/tcp/endpoint.js';
-import { resolveTcpConfig } from '../../src/tcp/config.js';
+import { resolveTcpConfig, type TcpConfig } from '../../src/tcp/config.js';
+import { Ecn, Ipv4Repr } from '../../src/wire/ipv4.js';
+import { parseIpv4 } from '../../src/wire/address.js';
+import { VirtualClock } from '../../src/time/virtual-clock.js';
+import { PacketPool } from '../../src/buf/pool.js';
+import type { PacketBuffer } from '../../src/buf/packet-buffer.js';
+import { CountingAccounting } from '../../src/acct/accounting.js';
+import { TcpLayer, type TcpIpOutput } from '../../src/tcp/tcp-layer.js';
+import type { Endpoint } from '../../src/tcp/endpoint.js';
 
 const IRS = 1000;
 const MSS = 1460;
@@ -212,5 +219,111 @@ describe('sender: ECE → cwnd reduction once per window, then CWR (RFC 3168 §6
     expect(c.ep.info().cwnd).toBeGreaterThanOrEqual(before);
     expect(h.mib.TCPECNReductions).toBe(0);
     h.advance(ms(1));
+  });
+});
+
+/**
+ * Two zerostack TcpLayers over an in-memory path whose "router" CE-marks every
+ * 20th ECT(0) datagram from A to B (an AQM that marks instead of dropping).
+ */
+describe('end to end: an ECN transfer through a CE-marking path (RFC 3168 §6.1)', () => {
+  const A = parseIpv4('10.0.0.1');
+  const B = parseIpv4('10.0.0.2');
+
+  function transfer(config: Partial<TcpConfig>, size: number) {
+    const clock = new VirtualClock();
+    const pools = [new PacketPool({ memoryBytes: 16 * 1024 * 1024, debug: true }), new PacketPool({ memoryBytes: 16 * 1024 * 1024, debug: true })];
+    const layers: TcpLayer[] = [];
+    const repr = new Ipv4Repr();
+    const seen = { ect0: 0, notEct: 0, ce: 0 };
+    const queue: { at: number; to: number; buf: PacketBuffer; src: number; dst: number; ecn: number }[] = [];
+    const timer = clock.createTimer(() => {
+      while (queue.length > 0 && queue[0]!.at <= clock.now()) {
+        const e = queue.shift()!;
+        repr.src = e.src;
+        repr.dst = e.dst;
+        repr.ecn = e.ecn;
+        layers[e.to]!.input(e.buf, e.src, e.dst, repr);
+      }
+      if (queue.length > 0) timer.arm(queue[0]!.at);
+    }, null);
+    const ipFor = (self: number, to: number): TcpIpOutput => ({
+      output(pkt: PacketBuffer, src: number, dst: number, _p: number, opts?: { tos?: number }): number {
+        const copy = pools[to]!.alloc(pkt.chainLength(), 0)!;
+        let at = copy.append(pkt.chainLength());
+        for (let b: PacketBuffer | null = pkt; b !== null; b = b.next) {
+          copy.bytes.set(b.bytes.subarray(b.head, b.tail), at);
+          at += b.tail - b.head;
+        }
+        pkt.release();
+        let ecn = (opts?.tos ?? 0) & 3;
+        if (ecn === Ecn.ECT0) seen.ect0++;
+        else seen.notEct++;
+        if (to === 1 && ecn === Ecn.ECT0 && seen.ect0 % 20 === 0) {
+          ecn = Ecn.CE;
+          seen.ce++;
+        }
+        queue.push({ at: clock.now() + ms(5), to, buf: copy, src, dst, ecn });
+        if (queue.length === 1) timer.arm(queue[0]!.at);
+        return 0;
+      },
+      sourceFor: () => self,
+      mtuFor: () => 1500,
+      isLocalAddress: (addr: number) => addr === self,
+    });
+    layers.push(new TcpLayer({ clock, ip: ipFor(A, 1), pool: pools[0]!, acct: new CountingAccounting(), config }));
+    layers.push(new TcpLayer({ clock, ip: ipFor(B, 0), pool: pools[1]!, acct: new CountingAccounting(), config }));
+    const data = pattern(size, 7);
+    const got = new Uint8Array(size);
+    let received = 0;
+    const listener = layers[1]!.createEndpoint();
+    listener.bind(0, 80);
+    listener.listen(4);
+    const quiet = { onReadable() {}, onWritable() {}, onError() {}, onHup() {}, onConnect() {}, onAcceptable() {} };
+    listener.observer = {
+      ...quiet,
+      onAcceptable(l: Endpoint) {
+        const ep = l.accept();
+        if (typeof ep === 'number') return;
+        ep.observer = {
+          ...quiet,
+          onReadable(e: Endpoint) {
+            for (let n = e.recv(got, received, size - received); n > 0; n = e.recv(got, received, size - received)) received += n;
+          },
+        };
+      },
+    };
+    const client = layers[0]!.createEndpoint();
+    let sent = 0;
+    const pump = (ep: Endpoint) => {
+      while (sent < size) {
+        const n = ep.send(data, sent, Math.min(20000, size - sent));
+        if (n <= 0) return;
+        sent += n;
+      }
+    };
+    client.observer = { ...quiet, onConnect: pump, onWritable: pump };
+    client.connect(B, 80);
+    clock.runUntil(sec(60));
+    return { received, same: received === size && got.every((v, i) => v === data[i]), a: layers[0]!.mib, b: layers[1]!.mib, seen, info: client.info() };
+  }
+
+  it('ce_marks_slow_the_sender_without_loss_and_every_byte_arrives', () => {
+    const r = transfer({ ecn: true }, 300_000);
+    expect(r.same).toBe(true);
+    expect(r.seen.ce).toBeGreaterThan(0);
+    expect(r.b.TCPECNCe).toBe(r.seen.ce); // every mark reached the receiver's TCP
+    expect(r.a.TCPECNReductions).toBeGreaterThan(0); // … came back as ECE and cut cwnd
+    expect(r.a.TCPECNReductions).toBeLessThanOrEqual(r.seen.ce); // at most once per mark (once per window)
+    expect(r.a.RetransSegs).toBe(0); // congestion signalled without a single loss
+    expect(r.info.options & TCPI_OPT_ECN).toBe(TCPI_OPT_ECN);
+  });
+
+  it('without_ecn_nothing_is_ect_and_no_ce_is_possible', () => {
+    const r = transfer({}, 100_000);
+    expect(r.same).toBe(true);
+    expect(r.seen.ect0).toBe(0);
+    expect(r.seen.ce).toBe(0);
+    expect(r.a.TCPECNReductions).toBe(0);
   });
 });
