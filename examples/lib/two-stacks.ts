@@ -15,16 +15,24 @@ export interface TwoStacks {
   close(): void;
 }
 
-export function twoStacks(): TwoStacks {
+export interface TwoStacksOptions {
+  /** MTU of both NICs (default 1500). */
+  mtu?: number;
+  /** TCP options for both stacks (src/tcp/config.ts TcpConfig), e.g. larger buffers. */
+  tcp?: Record<string, unknown>;
+}
+
+export function twoStacks(opts: TwoStacksOptions = {}): TwoStacks {
   const clock = new RealClock();
   const pool = getDefaultPool();
   const pair = createPair({
     clock,
-    a: { name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), pool },
-    b: { name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), pool },
+    a: { name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), pool, mtu: opts.mtu },
+    b: { name: 'eth0', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), pool, mtu: opts.mtu },
   });
-  const client = new Stack({ clock, pool, name: 'client', nics: [pair.a], config: { interfaces: [{ address: '10.0.0.1/24' }] } });
-  const server = new Stack({ clock, pool, name: 'server', nics: [pair.b], config: { interfaces: [{ address: '10.0.0.2/24' }] } });
+  const tcp = opts.tcp === undefined ? {} : { tcp: opts.tcp };
+  const client = new Stack({ clock, pool, name: 'client', nics: [pair.a], config: { interfaces: [{ address: '10.0.0.1/24' }], ...tcp } });
+  const server = new Stack({ clock, pool, name: 'server', nics: [pair.b], config: { interfaces: [{ address: '10.0.0.2/24' }], ...tcp } });
   return {
     clock,
     client,

@@ -2,43 +2,58 @@
 // server 10.0.0.2) joined by the in-process pair on a RealClock, Node's
 // http.Server served on the server stack through serveHttp, and a leak check
 // (no open socket-core fds, no TCP connection left but TIME-WAIT).
+import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { createPair } from '../../src/link/sim/pair.js';
-import { Stack, getDefaultPool } from '../../src/stack.js';
-import { RealClock } from '../../src/time/real-clock.js';
+import { afterEach } from 'vitest';
+import { Stack } from '../../src/stack.js';
 import { serveHttp } from '../../src/api/http.js';
 import type { NetServer, NetSocket } from '../../src/api/net/index.js';
 import { TcpState } from '../../src/tcp/tcb.js';
 import { Network, type LinkOptions } from '../../src/sim/network.js';
+import { twoStacks, type TwoStacks } from '../../examples/lib/two-stacks.js';
 
 
 export const SERVER = '10.0.0.2';
 
-export interface HttpEnv {
-  clock: RealClock;
-  client: Stack;
-  server: Stack;
-  close(): void;
+/** Client 10.0.0.1 and server 10.0.0.2 on a RealClock. */
+export type HttpEnv = TwoStacks;
+
+/** Two stacks on the in-process pair (examples/lib/two-stacks.ts) with 4 MiB socket buffers for the bulk tests. */
+export function httpPair(opts: { mtu?: number } = {}): HttpEnv {
+  return twoStacks({ mtu: opts.mtu ?? 1500, tcp: { rcvbuf: 4 << 20, sndbuf: 4 << 20 } });
 }
 
-export function httpPair(opts: { mtu?: number } = {}): HttpEnv {
-  const clock = new RealClock();
-  const pool = getDefaultPool();
-  const mtu = opts.mtu ?? 1500;
-  const pair = createPair({ clock, a: { name: 'c0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), pool, mtu }, b: { name: 's0', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), pool, mtu } });
-  const tcp = { rcvbuf: 4 << 20, sndbuf: 4 << 20 };
-  const client = new Stack({ clock, pool, name: 'client', nics: [pair.a], config: { interfaces: [{ address: '10.0.0.1/24' }], tcp } });
-  const server = new Stack({ clock, pool, name: 'server', nics: [pair.b], config: { interfaces: [{ address: `${SERVER}/24` }], tcp } });
-  return {
-    clock,
-    client,
-    server,
-    close() {
-      client.close();
-      server.close();
-      clock.close();
-    },
+/**
+ * `env(opts)` for a test file: an httpPair that is closed after each test
+ * (registers the vitest afterEach hook, so call it at the top level of the file).
+ */
+export function httpPairPerTest(): (opts?: { mtu?: number }) => HttpEnv {
+  const envs: HttpEnv[] = [];
+  afterEach(() => {
+    for (const e of envs.splice(0)) e.close();
+  });
+  return (opts = {}) => {
+    const e = httpPair(opts);
+    envs.push(e);
+    return e;
   };
+}
+
+/** The sha256 (hex) of chunkOf(0..n-1, size) concatenated: what a bulk body must hash to. */
+export function chunksDigest(n: number, size: number): string {
+  const h = createHash('sha256');
+  for (let i = 0; i < n; i++) h.update(chunkOf(i, size));
+  return h.digest('hex');
+}
+/** Hash a body as it streams in; `onEnd` gets its length and sha256 (hex) at 'end'. */
+export function hashBody(body: http.IncomingMessage, onEnd: (got: { n: number; digest: string }) => void): void {
+  const h = createHash('sha256');
+  let n = 0;
+  body.on('data', (c: Buffer) => {
+    h.update(c);
+    n += c.length;
+  });
+  body.on('end', () => onEnd({ n, digest: h.digest('hex') }));
 }
 
 export interface Served {

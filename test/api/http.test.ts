@@ -4,20 +4,12 @@
 // sha256 check, and client aborts that must end cleanly on both sides.
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StackHttpAgent, serveHttp } from '../../src/api/http.js';
 import type { NetSocket } from '../../src/api/net/index.js';
-import { chunkOf, httpPair, httpSim, leftovers, serve, SERVER, waitFor, type HttpEnv } from './http-harness.js';
+import { chunkOf, chunksDigest, hashBody, httpPairPerTest, httpSim, leftovers, serve, SERVER, waitFor } from './http-harness.js';
 
-const envs: HttpEnv[] = [];
-function env(opts: { mtu?: number } = {}): HttpEnv {
-  const e = httpPair(opts);
-  envs.push(e);
-  return e;
-}
-afterEach(() => {
-  for (const e of envs.splice(0)) e.close();
-});
+const env = httpPairPerTest();
 
 interface Got {
   status: number;
@@ -138,8 +130,7 @@ describe('Node http over zerostack (http.createServer + http.request, in-process
     const e = env({ mtu: 9000 });
     const CHUNK = 1 << 20;
     const N = 50;
-    const expected = createHash('sha256');
-    for (let i = 0; i < N; i++) expected.update(chunkOf(i, CHUNK));
+    const expected = chunksDigest(N, CHUNK);
     const s = await serve(e, (_req, res) => {
       res.setHeader('content-length', N * CHUNK);
       let i = 0;
@@ -158,18 +149,12 @@ describe('Node http over zerostack (http.createServer + http.request, in-process
     const got = await new Promise<{ n: number; digest: string }>((resolve, reject) => {
       http
         .get({ host: SERVER, port: s.port, path: '/big', agent }, (res) => {
-          const h = createHash('sha256');
-          let n = 0;
-          res.on('data', (c: Buffer) => {
-            h.update(c);
-            n += c.length;
-          });
-          res.on('end', () => resolve({ n, digest: h.digest('hex') }));
+          hashBody(res, resolve);
         })
         .on('error', reject);
     });
     expect(got.n).toBe(N * CHUNK);
-    expect(got.digest).toBe(expected.digest('hex'));
+    expect(got.digest).toBe(expected);
     agent.destroy();
     await s.close();
   });

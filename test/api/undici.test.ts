@@ -2,25 +2,16 @@
 // connector opens stack.net connections (undiciConnector), talking to Node's
 // http.Server on another stack. In real time over the in-process pair, and once
 // in virtual time on the simulated network (the test drives the clock).
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { Agent, fetch, request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serveHttp, undiciConnector } from '../../src/api/http.js';
 import { Network } from '../../src/sim/network.js';
 import { Stack } from '../../src/stack.js';
-import { chunkOf, httpPair, leftovers, serve, SERVER, waitFor, type HttpEnv } from './http-harness.js';
+import { chunkOf, chunksDigest, hashBody, httpPairPerTest, leftovers, serve, SERVER, waitFor } from './http-harness.js';
 
-const envs: HttpEnv[] = [];
-function env(opts: { mtu?: number } = {}): HttpEnv {
-  const e = httpPair(opts);
-  envs.push(e);
-  return e;
-}
-afterEach(() => {
-  for (const e of envs.splice(0)) e.close();
-});
+const env = httpPairPerTest();
 
 describe('undici over zerostack (Agent({ connect: undiciConnector(stack.net) }))', { timeout: 20_000 }, () => {
   it('request_keep_alive_sends_every_request_over_one_connection', async () => {
@@ -67,16 +58,9 @@ describe('undici over zerostack (Agent({ connect: undiciConnector(stack.net) }))
     const e = env({ mtu: 9000 });
     const CHUNK = 1 << 20;
     const N = 50;
-    const expected = createHash('sha256');
-    for (let i = 0; i < N; i++) expected.update(chunkOf(i, CHUNK));
+    const expected = chunksDigest(N, CHUNK);
     const s = await serve(e, (req, res) => {
-      const h = createHash('sha256');
-      let n = 0;
-      req.on('data', (c: Buffer) => {
-        h.update(c);
-        n += c.length;
-      });
-      req.on('end', () => res.end(JSON.stringify({ n, digest: h.digest('hex'), te: req.headers['transfer-encoding'] })));
+      hashBody(req, ({ n, digest }) => res.end(JSON.stringify({ n, digest, te: req.headers['transfer-encoding'] })));
     });
     const agent = new Agent({ connect: undiciConnector(e.client.net) });
     async function* body(): AsyncGenerator<Buffer> {
@@ -84,7 +68,7 @@ describe('undici over zerostack (Agent({ connect: undiciConnector(stack.net) }))
     }
     // A stream of unknown length: undici sends it with chunked transfer encoding.
     const r = await request(`http://${SERVER}:${s.port}/upload`, { method: 'PUT', body: Readable.from(body()), dispatcher: agent });
-    expect(await r.body.json()).toEqual({ n: N * CHUNK, digest: expected.digest('hex'), te: 'chunked' });
+    expect(await r.body.json()).toEqual({ n: N * CHUNK, digest: expected, te: 'chunked' });
     await agent.close();
     await s.close();
   });
