@@ -125,9 +125,9 @@ export class TcpLayer implements TransportProtocol {
   /** Result of the last Ipv4Output.output call (0 or a negative errno), for callers that react (EMSGSIZE). */
   lastOutputError = 0;
   /**
-   * The segment being input arrived with IP ECN = CE (RFC 3168 §5), for src/tcp/ecn.ts.
-   * Set for the synchronous part of input() only: a segment a receive path queues
-   * (backlog, prequeue) and processes later is handled as not CE-marked (docs/tcp.md "ECN").
+   * The segment being processed arrived with IP ECN = CE (RFC 3168 §5), for src/tcp/ecn.ts.
+   * Set by input() for its synchronous part; a receive path that queues a segment
+   * (backlog, prequeue) keeps this mark beside it and restores it with processQueued.
    */
   rxCe = false;
 
@@ -215,6 +215,21 @@ export class TcpLayer implements TransportProtocol {
       return;
     }
     processSegment(this, tcb, seg, pkt, src, dst);
+  }
+
+  /**
+   * verifyAndProcess for a segment a receive path queued at input and processes
+   * later (backlog, prequeue): `ce` is the rxCe it had at arrival, so RFC 3168
+   * §6.1.3 (CE → ECE) sees the mark the IP header carried. Takes `pkt`.
+   */
+  processQueued(tcb: Tcb, pkt: PacketBuffer, src: number, dst: number, seg: TcpRepr, ce: boolean): void {
+    const outerCe = this.rxCe;
+    this.rxCe = ce;
+    try {
+      this.verifyAndProcess(tcb, pkt, src, dst, seg);
+    } finally {
+      this.rxCe = outerCe;
+    }
   }
 
   /**

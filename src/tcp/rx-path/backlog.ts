@@ -53,6 +53,7 @@ export function processBacklog(tcb: Tcb): void {
       const pkts = rx.bl.splice(0);
       const srcs = rx.blSrc.splice(0);
       const dsts = rx.blDst.splice(0);
+      const ces = rx.blCe.splice(0);
       for (let i = 0; i < pkts.length; i++) {
         const pkt = pkts[i]!;
         if (tcb.state === TcpState.CLOSED) {
@@ -66,7 +67,7 @@ export function processBacklog(tcb: Tcb): void {
           pkt.release();
           continue;
         }
-        layer.verifyAndProcess(tcb, pkt, srcs[i]!, dsts[i]!, seg);
+        layer.processQueued(tcb, pkt, srcs[i]!, dsts[i]!, seg, ces[i] === 1);
       }
     }
     if (rx.ackBlocked) {

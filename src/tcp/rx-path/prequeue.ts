@@ -70,8 +70,8 @@ export interface PrequeueOptions {
 
 const EAT_BLOCKERS = TcpFlag.SYN | TcpFlag.RST | TcpFlag.FIN | TcpFlag.URG;
 
-function newBatch(): { pkts: PacketBuffer[]; src: number[]; dst: number[] } {
-  return { pkts: [], src: [], dst: [] };
+function newBatch(): { pkts: PacketBuffer[]; src: number[]; dst: number[]; ce: number[] } {
+  return { pkts: [], src: [], dst: [], ce: [] };
 }
 
 export class PrequeuePath implements RxStrategy {
@@ -122,6 +122,7 @@ export class PrequeuePath implements RxStrategy {
     rx.pq.push(pkt);
     rx.pqSrc.push(src);
     rx.pqDst.push(dst);
+    rx.pqCe.push(layer.rxCe ? 1 : 0); // RFC 3168 §6.1.3: the CE mark is applied when the segment is processed
     rx.pqMemory += len;
     rx.pqOwner = this;
     if (rx.pqMemory > t.recvBuf.limit) {
@@ -166,7 +167,7 @@ export class PrequeuePath implements RxStrategy {
         pkt.release();
         continue;
       }
-      layer.verifyAndProcess(tcb, pkt, b.src[i]!, b.dst[i]!, seg);
+      layer.processQueued(tcb, pkt, b.src[i]!, b.dst[i]!, seg, b.ce[i] === 1);
     }
     return n;
   }
@@ -196,6 +197,7 @@ export class PrequeuePath implements RxStrategy {
       const pkt = b.pkts[i]!;
       const src = b.src[i]!;
       const dst = b.dst[i]!;
+      const ce = b.ce[i] === 1;
       if (tcb.state === TcpState.CLOSED) {
         pkt.release();
         continue;
@@ -211,11 +213,11 @@ export class PrequeuePath implements RxStrategy {
       if (plen > 0 && plen <= room - eaten && this.eatable(tcb, seg)) {
         if (!this.copyToReader(layer, pkt, src, dst, seg, out, off + eaten)) continue;
         rx.eatPending = plen;
-        layer.verifyAndProcess(tcb, pkt, src, dst, seg);
+        layer.processQueued(tcb, pkt, src, dst, seg, ce);
         if (rx.eatPending === 0) eaten += plen;
         else rx.eatPending = 0; // processing did not take it in order: the copy is void
       } else {
-        layer.verifyAndProcess(tcb, pkt, src, dst, seg);
+        layer.processQueued(tcb, pkt, src, dst, seg, ce);
       }
     }
     mib.TCPPrequeued += n;

@@ -76,6 +76,8 @@ export class RxState {
   readonly pq: PacketBuffer[] = [];
   readonly pqSrc: number[] = [];
   readonly pqDst: number[] = [];
+  /** 1 when the segment's IP header carried CE (layer.rxCe at arrival; RFC 3168 §6.1.3), else 0. */
+  readonly pqCe: number[] = [];
   /** Bytes queued (Linux ucopy.memory; segment lengths, not truesize). */
   pqMemory = 0;
   /** The strategy that queued them (processes them when the delayed-ACK timer fires). */
@@ -88,6 +90,8 @@ export class RxState {
   readonly bl: PacketBuffer[] = [];
   readonly blSrc: number[] = [];
   readonly blDst: number[] = [];
+  /** 1 when the segment's IP header carried CE (as pqCe). */
+  readonly blCe: number[] = [];
   /** The delayed-ACK timer fired while owned (Linux icsk_ack.blocked): the ACK goes at release. */
   ackBlocked = false;
 
@@ -126,17 +130,19 @@ export class RxState {
     return this.pq.length;
   }
 
-  /** Move every queued segment (and its IPv4 src/dst) into `out`, emptying the queue; returns the count. */
-  takeAll(out: { pkts: PacketBuffer[]; src: number[]; dst: number[] }): number {
+  /** Move every queued segment (and its IPv4 src/dst and CE mark) into `out`, emptying the queue; returns the count. */
+  takeAll(out: { pkts: PacketBuffer[]; src: number[]; dst: number[]; ce: number[] }): number {
     const n = this.pq.length;
     for (let i = 0; i < n; i++) {
       out.pkts[i] = this.pq[i]!;
       out.src[i] = this.pqSrc[i]!;
       out.dst[i] = this.pqDst[i]!;
+      out.ce[i] = this.pqCe[i]!;
     }
     this.pq.length = 0;
     this.pqSrc.length = 0;
     this.pqDst.length = 0;
+    this.pqCe.length = 0;
     this.pqMemory = 0;
     this.pqOwner = null;
     return n;
@@ -148,10 +154,12 @@ export class RxState {
     this.bl.length = 0;
     this.blSrc.length = 0;
     this.blDst.length = 0;
+    this.blCe.length = 0;
     for (const p of this.pq) p.release();
     this.pq.length = 0;
     this.pqSrc.length = 0;
     this.pqDst.length = 0;
+    this.pqCe.length = 0;
     this.pqMemory = 0;
     this.pqOwner = null;
   }
@@ -239,12 +247,16 @@ export class RxState {
     return false;
   }
 
-  /** Strategies' deliver: while a process owns the socket, an arriving segment goes to the backlog. Takes `pkt` when true. */
+  /**
+   * Strategies' deliver: while a process owns the socket, an arriving segment goes to
+   * the backlog, with its CE mark (layer.rxCe, set by input for this segment). Takes `pkt` when true.
+   */
   backlogIfOwned(tcb: Tcb, pkt: PacketBuffer, src: number, dst: number): boolean {
     if (!this.owned) return false;
     this.bl.push(pkt);
     this.blSrc.push(src);
     this.blDst.push(dst);
+    this.blCe.push(tcb.layer.rxCe ? 1 : 0);
     tcb.layer.mib.TCPBacklogQueued++;
     return true;
   }
