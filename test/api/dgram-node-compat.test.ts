@@ -104,6 +104,8 @@ describe('stack.dgram behaves like node:dgram (kernel loopback vs zerostack loop
         connectPort0: thrown(() => s.connect(0)),
         connectAddrType: thrown(() => s.connect(1000, 5 as unknown as string)),
         setTTLString: thrown(() => s.setTTL('x' as unknown as number)),
+        // determineSpecificType on an anonymous function: "Received function " (shared with net, src/api/node-errors.ts).
+        setTTLAnonymousFunction: thrown(() => s.setTTL((() => 1) as unknown as number)),
         setRecvNegative: thrown(() => s.setRecvBufferSize(-1)),
         setSendFraction: thrown(() => s.setSendBufferSize(1.5)),
       };

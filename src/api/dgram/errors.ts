@@ -1,7 +1,8 @@
 /**
  * The errors `stack.dgram` throws or emits, in the exact shape of Node's
  * (lib/internal/errors.js, Node 20): internal `ERR_*` errors with their
- * messages, `validatePort`, and the SystemError of the buffer-size calls.
+ * messages and the SystemError of the buffer-size calls (validatePort,
+ * determineSpecificType and dnsException are shared with net: src/api/node-errors.ts).
  * System errors (`bind EADDRINUSE 0.0.0.0:5000`) come from the project's
  * errno table (src/socket/errno.ts toNodeError) — never a second table here.
  *
@@ -9,53 +10,20 @@
  * word, so code that matches on `err.code`/`err.message` behaves the same.
  * Must not: be used on a per-packet path (building an Error allocates).
  */
-import { inspect } from 'node:util';
 import { errnoMessage, errnoName } from '../../socket/errno.js';
-
-/** Node's determineSpecificType(): how a rejected value is shown after "Received ". */
-export function received(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return value.name ? `function ${value.name}` : `type function`;
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor;
-    if (ctor?.name) return `an instance of ${ctor.name}`;
-    return inspect(value, { depth: -1 });
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return `type ${typeof value} (${shown})`;
-}
+import { coded, describeReceived } from '../node-errors.js';
 
 /** An Error (or TypeError/RangeError) with Node's internal-error `code`. */
 export function codedError(ctor: ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor, code: string, message: string): Error & { code: string } {
-  const e = new ctor(message) as Error & { code: string };
-  e.code = code;
-  return e;
+  return coded(new ctor(message), code);
 }
 
 /** ERR_INVALID_ARG_TYPE with Node's wording ("The "ttl" argument must be of type number. Received …"). */
 export function invalidArgType(name: string, expected: string, value: unknown): Error {
-  return codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. Received ${received(value)}`);
+  return codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. Received ${describeReceived(value)}`);
 }
 
 export const BUFFER_TYPES = 'of type string or an instance of Buffer, TypedArray, or DataView';
-
-/**
- * Node's validatePort(port, 'Port', allowZero): a number or numeric string in
- * 0..65535 (1..65535 without allowZero); otherwise ERR_SOCKET_BAD_PORT (RangeError).
- */
-export function validatePort(port: unknown, allowZero: boolean): number {
-  const bad =
-    (typeof port !== 'number' && typeof port !== 'string') ||
-    (typeof port === 'string' && port.trim().length === 0) ||
-    +port !== +port >>> 0 ||
-    +port > 0xffff ||
-    (+port === 0 && !allowZero);
-  if (bad) {
-    throw codedError(RangeError, 'ERR_SOCKET_BAD_PORT', `Port should be ${allowZero ? '>=' : '>'} 0 and < 65536. Received ${received(port)}.`);
-  }
-  return +(port as number) | 0;
-}
 
 export const notRunning = (): Error => codedError(Error, 'ERR_SOCKET_DGRAM_NOT_RUNNING', 'Not running');
 export const alreadyBound = (): Error => codedError(Error, 'ERR_SOCKET_ALREADY_BOUND', 'Socket is already bound');
@@ -85,9 +53,4 @@ export class SystemError extends Error {
     this.errno = errno;
     this.syscall = syscall;
   }
-}
-
-/** The EAI_NONAME result of a failed name lookup (libuv UV_EAI_NONAME = -3008), as Node's dns reports it. */
-export function notFound(hostname: string): Error {
-  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { errno: -3008, code: 'ENOTFOUND', syscall: 'getaddrinfo', hostname });
 }

@@ -40,12 +40,11 @@ import {
   invalidArgType,
   isConnected,
   notConnected,
-  notFound,
   notRunning,
   outOfBounds,
   SystemError,
-  validatePort,
 } from './errors.js';
+import { dnsException, errInvalidIpAddress, validatePort } from '../node-errors.js';
 
 /** What a Socket needs from its Stack (a structural type: no import cycle with src/stack.ts). */
 export interface DgramStack {
@@ -203,7 +202,7 @@ export class Socket extends EventEmitter {
       address = typeof args[1] === 'function' ? '' : args[1];
     }
     if (typeof port === 'function') port = 0;
-    const p = port === undefined || port === null ? 0 : validatePort(port, true);
+    const p = port === undefined || port === null ? 0 : validatePort(port, 'Port', true);
     if (address !== undefined && address !== null && typeof address !== 'string') throw invalidArgType('address', 'of type string', address);
     this.bindState = BINDING;
     const cb = args.length > 0 ? args[args.length - 1] : undefined;
@@ -282,7 +281,7 @@ export class Socket extends EventEmitter {
 
   /** connect(port[, address][, callback]): fix the peer; 'connect' (or the callback) follows. */
   connect(port: unknown, address?: unknown, callback?: unknown): void {
-    const p = validatePort(port, false);
+    const p = validatePort(port, 'Port', false);
     if (typeof address === 'function') {
       callback = address;
       address = '';
@@ -387,7 +386,7 @@ export class Socket extends EventEmitter {
       }
     }
     let dstPort = 0;
-    if (!connected) dstPort = validatePort(port, false);
+    if (!connected) dstPort = validatePort(port, 'Port', false);
     let cb = typeof callback === 'function' ? (callback as SendCallback) : undefined;
     if (typeof address === 'function') {
       cb = address as SendCallback;
@@ -589,7 +588,7 @@ export class Socket extends EventEmitter {
     }
     const lookup = this.lookup;
     if (lookup === undefined) {
-      this.defer(() => cb(notFound(host), ''));
+      this.defer(() => cb(dnsException('ENOTFOUND', 'getaddrinfo', host), ''));
       return;
     }
     // A lookup that answers at once must not make the caller's callback re-entrant: results go through a deferred callback.
@@ -598,7 +597,7 @@ export class Socket extends EventEmitter {
 
   private looked(err: Error | null, ip: unknown, cb: (err: Error | null, ip: string) => void): void {
     if (err) cb(err, '');
-    else if (typeof ip !== 'string' || !isValidIpv4(ip)) cb(codedError(TypeError, 'ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(ip)}`), '');
+    else if (typeof ip !== 'string' || !isValidIpv4(ip)) cb(errInvalidIpAddress(ip), '');
     else cb(null, ip);
   }
 

@@ -16,8 +16,10 @@ import {
   errInvalidIpAddress,
   errMissingArgs,
   errOutOfRange,
-  errSocketBadPort,
 } from './errors.js';
+import { validatePort } from '../node-errors.js';
+
+export { validatePort };
 
 /** Resolves a hostname like dns.lookup: `cb(err, address, family)`. */
 export type LookupFunction = (
@@ -53,20 +55,6 @@ export interface NetListenOpts {
   ipv6Only?: boolean;
   signal?: unknown;
   [key: string]: unknown;
-}
-
-/** Node's validatePort: a number or numeric string in [0, 65535] (0 only when allowed); else ERR_SOCKET_BAD_PORT. */
-export function validatePort(port: unknown, name = 'Port', allowZero = true): number {
-  if (
-    (typeof port !== 'number' && typeof port !== 'string') ||
-    (typeof port === 'string' && port.trim().length === 0) ||
-    +port !== +port >>> 0 ||
-    +port > 0xffff ||
-    (+port === 0 && !allowZero)
-  ) {
-    throw errSocketBadPort(name, port, allowZero);
-  }
-  return +port | 0;
 }
 
 /** Node's validateNumber(value, name[, min, max]). */

@@ -21,16 +21,10 @@
  */
 import { inspect } from 'node:util';
 import { errnoMessage, errnoName } from '../../socket/errno.js';
+import { coded, describeReceived, type NodeSystemError } from '../node-errors.js';
 
-/** An Error carrying Node's system-error fields (all optional: each builder sets its own subset, in Node's order). */
-export interface NodeSystemError extends Error {
-  errno?: number;
-  code?: string;
-  syscall?: string;
-  address?: string;
-  port?: number;
-  hostname?: string;
-}
+// Shared with stack.dgram; re-exported so net's modules keep one import place.
+export { coded, describeReceived, dnsException, errInvalidIpAddress, errSocketBadPort, type NodeSystemError } from '../node-errors.js';
 
 /** Node's exceptionWithHostPort: `connect ECONNREFUSED 10.0.0.2:80` (+ ` - Local (addr:port)` when `additional`). */
 export function exceptionWithHostPort(errno: number, syscall: string, address: string, port: number, additional?: string): NodeSystemError {
@@ -73,39 +67,6 @@ export function errnoException(errno: number, syscall: string): NodeSystemError 
   return ex;
 }
 
-/** c-ares/getaddrinfo codes Node reports (negative UV_EAI_* values). */
-const DNS_ERRNO: Readonly<Record<string, number>> = { ENOTFOUND: -3008, EAI_AGAIN: -3001 };
-
-/** Node's dnsException: `getaddrinfo ENOTFOUND example.invalid` (keys errno, code, syscall, hostname). */
-export function dnsException(code: string, syscall: string, hostname: string): NodeSystemError {
-  const ex = new Error(`${syscall} ${code} ${hostname}`) as NodeSystemError;
-  ex.errno = DNS_ERRNO[code] ?? -3008;
-  ex.code = code;
-  ex.syscall = syscall;
-  ex.hostname = hostname;
-  return ex;
-}
-
-/** A Node coded error: message as given, one own enumerable key `code`. */
-function coded<E extends Error>(e: E, code: string): E & { code: string } {
-  (e as E & { code: string }).code = code;
-  return e as E & { code: string };
-}
-
-/** Node's determineSpecificType(): the "Received ..." part of argument errors. */
-export function describeReceived(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'function') return `function ${(value as { name?: string }).name ?? ''}`;
-  if (typeof value === 'object') {
-    const ctor = (value as { constructor?: { name?: string } }).constructor;
-    if (ctor?.name) return `an instance of ${ctor.name}`;
-    return inspect(value, { depth: -1 });
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return `type ${typeof value} (${shown})`;
-}
-
 /** Node's list formatting for expected types: "X", "X or Y", "one of X, Y, or Z". */
 function typeList(types: readonly string[]): string {
   const classes = types.filter((t) => /^[A-Z]/.test(t));
@@ -129,20 +90,9 @@ export function errInvalidArgValue(name: string, value: unknown, reason = 'is in
   return coded(new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value)}`), 'ERR_INVALID_ARG_VALUE');
 }
 
-/** ERR_SOCKET_BAD_PORT (RangeError): `Port should be >= 0 and < 65536. Received type number (70000).` */
-export function errSocketBadPort(name: string, port: unknown, allowZero: boolean): RangeError & { code: string } {
-  const op = allowZero ? '>=' : '>';
-  return coded(new RangeError(`${name} should be ${op} 0 and < 65536. Received ${describeReceived(port)}.`), 'ERR_SOCKET_BAD_PORT');
-}
-
 /** ERR_MISSING_ARGS (TypeError): `The "options" or "port" or "path" argument must be specified`. */
 export function errMissingArgs(...names: string[]): TypeError & { code: string } {
   return coded(new TypeError(`The ${names.map((n) => `"${n}"`).join(' or ')} argument must be specified`), 'ERR_MISSING_ARGS');
-}
-
-/** ERR_INVALID_IP_ADDRESS (TypeError). */
-export function errInvalidIpAddress(ip: unknown): TypeError & { code: string } {
-  return coded(new TypeError(`Invalid IP address: ${String(ip)}`), 'ERR_INVALID_IP_ADDRESS');
 }
 
 /** ERR_OUT_OF_RANGE (RangeError): `The value of "msecs" is out of range. It must be ... Received ...`. */
