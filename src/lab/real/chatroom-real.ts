@@ -17,17 +17,10 @@
  * Must not: change the workload's semantics (those live in chat-protocol.ts).
  */
 import { Distribution } from '../../host/stats.js';
-import { CHAT_MAGIC, ChatFramer, ChatServerLogic, ChatVerifier, encodeMessage, JOIN_MAGIC, type ChatShape, type ChatViolations } from '../workloads/chat-protocol.js';
+import { CHAT_MAGIC, ChatFramer, ChatServerLogic, ChatVerifier, encodeMessage, JOIN_MAGIC, type ChatOutcome, type ChatShape } from '../workloads/chat-protocol.js';
 import { createStreamNet, turn, type StreamConn, type StreamNet } from './stream-net.js';
 
-export interface ChatRealOutcome {
-  messagesSent: number;
-  messagesReceived: number;
-  expected: number;
-  elapsedNs: number;
-  latencyNs: Distribution;
-  violations: ChatViolations;
-  serverRejected: number;
+export interface ChatRealOutcome extends ChatOutcome {
   counters: Record<string, number>;
   timedOut: boolean;
 }

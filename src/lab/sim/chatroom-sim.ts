@@ -15,7 +15,7 @@
  */
 import { block, compute, Waitable } from '../../host/index.js';
 import { Distribution } from '../../host/stats.js';
-import { CHAT_MAGIC, ChatFramer, ChatServerLogic, ChatVerifier, encodeMessage, JOIN_MAGIC, type ChatShape, type ChatViolations } from '../workloads/chat-protocol.js';
+import { CHAT_MAGIC, ChatFramer, ChatServerLogic, ChatVerifier, encodeMessage, JOIN_MAGIC, type ChatOutcome, type ChatShape } from '../workloads/chat-protocol.js';
 import type { CommonParams } from '../types.js';
 import { buildPair, cpuSplit, runUntilDone, spawnHogs, tcpCounters, type CpuSplit, type LabMachine, openSocket } from './machine.js';
 
@@ -26,14 +26,7 @@ export interface ChatSimSpec extends ChatShape {
   appNsPerMsg: number;
 }
 
-export interface ChatSimOutcome {
-  messagesSent: number;
-  messagesReceived: number;
-  expected: number;
-  elapsedNs: number;
-  latencyNs: Distribution;
-  violations: ChatViolations;
-  serverRejected: number;
+export interface ChatSimOutcome extends ChatOutcome {
   simEvents: number;
   virtualNs: number;
   counters: { client: Record<string, number>; server: Record<string, number> };

@@ -27,6 +27,7 @@
  * room, exactly once, in order per sender).
  * Must not: do I/O or read clocks (callers pass times in).
  */
+import type { Distribution } from '../../host/stats.js';
 
 export const CHAT_MAGIC = 0xc4a7;
 export const JOIN_MAGIC = 0x1017;
@@ -154,6 +155,18 @@ export interface ChatViolations {
   duplicate: number;
   /** Expected messages that never arrived (counted at the end). */
   missing: number;
+}
+
+/** What every chat run reports, whatever drove it (sim processes or the real-time drivers). */
+export interface ChatOutcome {
+  messagesSent: number;
+  messagesReceived: number;
+  expected: number;
+  elapsedNs: number;
+  latencyNs: Distribution;
+  violations: ChatViolations;
+  /** Joins or messages the server refused (bad room/user): counted as violations. */
+  serverRejected: number;
 }
 
 export function noViolations(): ChatViolations {

@@ -12,9 +12,9 @@ import { runChatroomReal } from '../real/chatroom-real.js';
 import { resolveParams, type ParamDef } from '../params.js';
 import { runChatroomSim } from '../sim/chatroom-sim.js';
 import type { CommonParams } from '../types.js';
-import { MIN_MSG_BYTES, totalViolations, type ChatViolations } from './chat-protocol.js';
+import { MIN_MSG_BYTES, totalViolations, type ChatOutcome, type ChatViolations } from './chat-protocol.js';
 import type { WorkloadDef, WorkloadResult } from './def.js';
-import { logHistogramUs, percentilesUs, resultRow, round4, TIMER_MODE_NS, type PercentilesWithCount } from './summary.js';
+import { ackDelaySummary, percentilesUs, resultRow, type PercentilesWithCount } from './summary.js';
 
 export const CHATROOM_PARAMS: ParamDef[] = [
   { name: 'rooms', type: 'int', default: 10, min: 1, max: 1000, description: 'chat rooms' },
@@ -54,17 +54,8 @@ export async function runChatroom(input: Partial<CommonParams> & Record<string, 
     const r = runChatroomSim(p, { ...shape, load: p.load, appNsPerMsg: p.appNs });
     return {
       ...base,
-      messagesPerSecond: Math.round(r.messagesReceived / (r.elapsedNs / 1e9)),
-      messagesSent: r.messagesSent,
-      messagesReceived: r.messagesReceived,
-      expectedMessages: r.expected,
-      elapsedSeconds: r.elapsedNs / 1e9,
-      latencyUs: percentilesUs(r.latencyNs),
-      violations: { ...r.violations, total: totalViolations(r.violations) + r.serverRejected },
-      counters: r.counters,
-      ackDelayUs: r.ackDelayNs === null ? null : percentilesUs(r.ackDelayNs),
-      ackDelayTimerShare: r.ackDelayNs === null || r.ackDelayNs.count === 0 ? null : round4(1 - r.ackDelayNs.cdf(TIMER_MODE_NS - 1)),
-      ackDelayHistogramUs: r.ackDelayNs === null ? [] : logHistogramUs(r.ackDelayNs),
+      ...chatFigures(r),
+      ...ackDelaySummary(r.ackDelayNs),
       runQueueDelayUs: percentilesUs(r.runQueueDelayNs),
       cpu: r.cpu,
       simEvents: r.simEvents,
@@ -74,6 +65,14 @@ export async function runChatroom(input: Partial<CommonParams> & Record<string, 
   const r = await runChatroomReal(p.transport, shape, hooks.onProgress ? { onProgress: hooks.onProgress } : {});
   return {
     ...base,
+    ...chatFigures(r),
+    timedOut: r.timedOut,
+  };
+}
+
+/** The figures both transports report, from either runner's result. */
+function chatFigures(r: ChatOutcome & { counters: Record<string, unknown> }): Pick<ChatroomResult, 'messagesPerSecond' | 'messagesSent' | 'messagesReceived' | 'expectedMessages' | 'elapsedSeconds' | 'latencyUs' | 'violations' | 'counters'> {
+  return {
     messagesPerSecond: Math.round(r.messagesReceived / (r.elapsedNs / 1e9)),
     messagesSent: r.messagesSent,
     messagesReceived: r.messagesReceived,
@@ -82,7 +81,6 @@ export async function runChatroom(input: Partial<CommonParams> & Record<string, 
     latencyUs: percentilesUs(r.latencyNs),
     violations: { ...r.violations, total: totalViolations(r.violations) + r.serverRejected },
     counters: r.counters,
-    timedOut: r.timedOut,
   };
 }
 

@@ -9,8 +9,9 @@ import { runRrReal } from '../real/rr-real.js';
 import { resolveParams, type ParamDef } from '../params.js';
 import { runRrSim } from '../sim/rr-sim.js';
 import type { CommonParams } from '../types.js';
+import type { Distribution } from '../../host/stats.js';
 import type { WorkloadDef, WorkloadResult } from './def.js';
-import { logHistogramUs, percentilesUs, resultRow, round4, TIMER_MODE_NS, type PercentilesWithCount } from './summary.js';
+import { ackDelaySummary, percentilesUs, resultRow, type PercentilesWithCount } from './summary.js';
 
 export const RR_PARAMS: ParamDef[] = [
   { name: 'conns', type: 'int', default: 1, min: 1, max: 1000, description: 'connections, each with one transaction outstanding' },
@@ -45,17 +46,10 @@ export async function runRr(input: Partial<CommonParams> & Record<string, unknow
   if (p.transport === 'sim') {
     hooks.onProgress?.(`rr/sim: ${p.conns} conn(s), era ${p.era}, rx ${p.rxPath}, csum ${p.csum}, load ${p.load}`);
     const r = runRrSim(p, { conns: p.conns, requestBytes: p.requestBytes, responseBytes: p.responseBytes, transactions: p.transactions, warmupNs: p.warmupNs, load: p.load, serviceNs: p.serviceNs });
-    const secs = r.windowNs / 1e9;
     return {
       ...base,
-      transactionsPerSecond: Math.round(r.transactions / secs),
-      transactions: r.transactions,
-      latencyUs: percentilesUs(r.latencyNs),
-      errors: r.errors,
-      elapsedSeconds: secs,
-      ackDelayUs: r.ackDelayNs === null ? null : percentilesUs(r.ackDelayNs),
-      ackDelayTimerShare: r.ackDelayNs === null || r.ackDelayNs.count === 0 ? null : round4(1 - r.ackDelayNs.cdf(TIMER_MODE_NS - 1)),
-      ackDelayHistogramUs: r.ackDelayNs === null ? [] : logHistogramUs(r.ackDelayNs),
+      ...rrFigures(r, r.windowNs),
+      ...ackDelaySummary(r.ackDelayNs),
       runQueueDelayUs: percentilesUs(r.runQueueDelayNs),
       cpu: r.cpu,
       counters: r.counters,
@@ -64,15 +58,22 @@ export async function runRr(input: Partial<CommonParams> & Record<string, unknow
     };
   }
   const r = await runRrReal(p.transport, { conns: p.conns, requestBytes: p.requestBytes, responseBytes: p.responseBytes, transactions: p.transactions, durationNs: p.durationNs }, hooks.onProgress);
-  const secs = r.elapsedNs / 1e9;
   return {
     ...base,
+    ...rrFigures(r, r.elapsedNs),
+    counters: r.counters,
+  };
+}
+
+/** The figures both transports report; `measuredNs`: the measurement window (sim) or wall time (real). */
+function rrFigures(r: { transactions: number; latencyNs: Distribution; errors: number }, measuredNs: number): Pick<RrResult, 'transactionsPerSecond' | 'transactions' | 'latencyUs' | 'errors' | 'elapsedSeconds'> {
+  const secs = measuredNs / 1e9;
+  return {
     transactionsPerSecond: Math.round(r.transactions / secs),
     transactions: r.transactions,
     latencyUs: percentilesUs(r.latencyNs),
     errors: r.errors,
     elapsedSeconds: secs,
-    counters: r.counters,
   };
 }
 

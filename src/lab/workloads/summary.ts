@@ -56,6 +56,23 @@ export function logHistogramUs(d: Distribution, perDecade = 4): { lowUs: number;
     .map(([b, count]) => ({ lowUs: round1(10 ** (b / perDecade)), highUs: round1(10 ** ((b + 1) / perDecade)), count }));
 }
 
+/** The ACK-delay fields of a sim result (a null distribution: the run did not measure them). */
+export interface AckDelaySummary {
+  ackDelayUs: PercentilesWithCount | null;
+  /** Share of ACK delays >= TIMER_MODE_NS: ACKs a timer released, not processing (null: no samples). */
+  ackDelayTimerShare: number | null;
+  ackDelayHistogramUs: { lowUs: number; highUs: number; count: number }[];
+}
+
+/** ackDelayUs, ackDelayTimerShare and ackDelayHistogramUs of a distribution of ACK delays (ns). */
+export function ackDelaySummary(d: Distribution | null): AckDelaySummary {
+  return {
+    ackDelayUs: d === null ? null : percentilesUs(d),
+    ackDelayTimerShare: d === null || d.count === 0 ? null : round4(1 - d.cdf(TIMER_MODE_NS - 1)),
+    ackDelayHistogramUs: d === null ? [] : logHistogramUs(d),
+  };
+}
+
 /** Flatten nested plain objects into dotted keys (a.b.c), keeping scalars only. */
 export function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, string | number | boolean | null> = {}): Record<string, string | number | boolean | null> {
   for (const [k, v] of Object.entries(obj)) {
