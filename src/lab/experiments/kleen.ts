@@ -131,7 +131,7 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
   }
   const ackChart = rows
     .filter((r) => r['ackDelayP50Us'] !== null)
-    .map((r) => ({ ...r, mode: `${r['rxPath']} / offload ${r['offload']}`, loadLabel: Number(r['load']) > 0 ? `load ${r['load']}` : 'no load' }));
+    .map(withChartLabels);
   return {
     id: 'kleen',
     title: 'Kleen 2002: prequeue vs direct receive, ACK delay and chat throughput (era 2002)',
@@ -181,7 +181,7 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
         id: 'kleen-rate',
         title: 'Chat messages/s and rr transactions/s by receive path (era 2002)',
         mark: 'bar',
-        data: rows.map((r) => ({ ...r, mode: `${r['rxPath']} / offload ${r['offload']}`, loadLabel: Number(r['load']) > 0 ? `load ${r['load']}` : 'no load' })),
+        data: rows.map(withChartLabels),
         x: { field: 'mode', title: 'rx path / checksum offload', type: 'nominal' },
         y: { field: 'rate', title: 'messages or transactions per second', type: 'quantitative' },
         color: { field: 'loadLabel', title: 'competing load' },
@@ -190,6 +190,11 @@ export function kleenReport(results: readonly RunLike[]): ExperimentReport {
     ],
     extra: { load: KLEEN_LOAD, timerModeMs: TIMER_MODE_MS, ackDelayHistograms: histData },
   };
+}
+
+/** A table row with the two chart labels: `mode` (rx path / offload) and `loadLabel`. */
+function withChartLabels<R extends Record<string, unknown>>(r: R): R & { mode: string; loadLabel: string } {
+  return { ...r, mode: `${String(r['rxPath'])} / offload ${String(r['offload'])}`, loadLabel: Number(r['load']) > 0 ? `load ${String(r['load'])}` : 'no load' };
 }
 
 function order(r: RunLike): number {
