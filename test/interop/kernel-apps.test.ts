@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetModule, NetSocket } from '../../src/api/net/index.js';
 import { httpService, patternBlock, type TcpService } from '../../src/cli/net/servers.js';
 import { guard, interopSkipReason, KernelPeer, LossyNic, must } from './netns.js';
+import { PY_RESET, pySink } from './py-apps.js';
 
 const MIB = 1024 * 1024;
 const BIG = 100 * MIB;
@@ -42,19 +43,6 @@ function why(): string | null {
 const reason = why();
 if (reason !== null) console.warn(`interop (kernel applications) tests skipped: ${reason}`);
 
-/** Accept one connection, read to EOF, print "done <bytes> <sha256>". argv: ip port */
-const PY_SINK = `
-import socket, sys, hashlib
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(30); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); print('ready')
-c, _ = s.accept(); c.settimeout(30); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 20)
-    if not b: break
-    h.update(b); n += len(b)
-print('done', n, h.hexdigest()); c.close()
-`;
-
 /** Accept one connection, send n deterministic bytes, close. Prints "data <sha256>" then "ready". argv: ip port n */
 const PY_SOURCE = `
 import socket, sys, hashlib, random
@@ -63,19 +51,6 @@ print('data', hashlib.sha256(data).hexdigest())
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.settimeout(30); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); print('ready')
 c, _ = s.accept(); c.settimeout(30); c.sendall(data); c.close(); print('sent', n)
-`;
-
-/** Accept one connection, read 5 bytes, close with SO_LINGER 0 (RST). argv: ip port */
-const PY_RESET = `
-import socket, sys, struct
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(15); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); print('ready')
-c, _ = s.accept(); c.settimeout(15); got = b''
-while len(got) < 5:
-    b = c.recv(5 - len(got))
-    if not b: break
-    got += b
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); c.close(); print('reset')
 `;
 
 /** Accept one connection, print "accepted", then wait for a line on stdin. argv: ip port */
@@ -225,7 +200,7 @@ describe.skipIf(reason !== null)('kernel applications ↔ zerostack over TAP (cu
   });
 
   it('zerostack client → kernel server: 100 MiB sha256-exact', async () => {
-    const server = peer.python(PY_SINK, peer.kernelIp, '5101');
+    const server = peer.python(pySink(30), peer.kernelIp, '5101');
     await server.line(/^ready$/, T);
     const tso0 = { ...peer.tap!.offloadStats };
     const t0 = performance.now();
@@ -293,7 +268,7 @@ describe.skipIf(reason !== null)('kernel applications ↔ zerostack over TAP (cu
     });
 
     it('zerostack → kernel 16 MiB arrive byte-exact in ≤ 536-byte segments, with 1 in 100 of our data frames lost too', async () => {
-      const server = peer.python(PY_SINK, peer.kernelIp, '5103');
+      const server = peer.python(pySink(30), peer.kernelIp, '5103');
       await server.line(/^ready$/, T);
       const s = connect(peer.kernelIp, 5103);
       await connected(s);

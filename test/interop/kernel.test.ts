@@ -39,6 +39,7 @@ import {
   tcpHeader,
   type TcpHeaderInfo,
 } from './netns.js';
+import { PY_RESET, pySink } from './py-apps.js';
 
 const reason = interopSkipReason();
 if (reason !== null) console.warn(`interop (kernel peer) tests skipped: ${reason}`);
@@ -47,20 +48,7 @@ const MIB = 1024 * 1024;
 const BULK = 32 * MIB; // the brief's 16 MiB, doubled: a transfer takes well under a second
 const T = 15_000; // guard for one step; every test stays below 20 s
 
-// --- the kernel's applications (python3 in the namespace) ---
-
-/** Accept one connection, read to EOF, print "done <bytes> <sha256>". argv: ip port */
-const PY_SINK = `
-import socket, sys, hashlib
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(15); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); print('ready')
-c, _ = s.accept(); c.settimeout(15); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(1 << 20)
-    if not b: break
-    h.update(b); n += len(b)
-print('done', n, h.hexdigest()); c.close()
-`;
+// --- the kernel's applications (python3 in the namespace; the sink and the reset server are in py-apps.ts) ---
 
 /** Connect, send n deterministic bytes, half-close, wait for EOF. Prints "data <sha256>" first. argv: ip port n */
 const PY_SEND = `
@@ -138,20 +126,6 @@ ts = [threading.Thread(target=one, args=(i,)) for i in range(k)]
 for t in ts: t.start()
 for t in ts: t.join()
 print('errors', errs) if errs else print('ok', k)
-`;
-
-/** Accept one connection, read 5 bytes, then close abortively (SO_LINGER 0: RST). argv: ip port */
-const PY_RESET = `
-import socket, sys, struct
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.settimeout(15); s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); print('ready')
-c, _ = s.accept(); c.settimeout(15); got = b''
-while len(got) < 5:
-    b = c.recv(5 - len(got))
-    if not b: break
-    got += b
-print('got', got.decode())
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0)); c.close(); print('reset')
 `;
 
 /**
@@ -357,7 +331,7 @@ describe.skipIf(reason !== null)('zerostack ↔ the Linux kernel over a TAP devi
 
   it('zerostack client → kernel server: 32 MiB arrive intact (sha256)', async () => {
     const data = pattern(BULK, 0x2545f491);
-    const server = peer.python(PY_SINK, peer.kernelIp, '5001');
+    const server = peer.python(pySink(15), peer.kernelIp, '5001');
     await server.line(/^ready$/, T);
     const t0 = performance.now();
     const { ep, ev } = await connect(stack, peer.kernelIp, 5001);
@@ -500,7 +474,7 @@ describe.skipIf(reason !== null)('zerostack ↔ the Linux kernel over a TAP devi
 
   it('1 in 100 data frames lost from zerostack to the kernel: zerostack retransmits, 4 MiB arrive intact (RFC 5681 §3.2, RFC 6298)', async () => {
     const data = pattern(4 * MIB, 0x51ed);
-    const server = peer.python(PY_SINK, peer.kernelIp, '5005');
+    const server = peer.python(pySink(15), peer.kernelIp, '5005');
     await server.line(/^ready$/, T);
     const { ep, ev } = await connect(stack, peer.kernelIp, 5005);
     const mib0 = { ...stack.tcp.mib };
@@ -653,7 +627,7 @@ describe.skipIf(reason !== null)('a capture of a run against the kernel', () => 
     const stack = peer.stack!;
     await stack.ping(peer.kernelIp, { timeout: '3s' });
     const data = pattern(MIB, 77);
-    const server = peer.python(PY_SINK, peer.kernelIp, '5003');
+    const server = peer.python(pySink(15), peer.kernelIp, '5003');
     await server.line(/^ready$/, T);
     const { ep, ev } = await connect(stack, peer.kernelIp, 5003);
     await guard(sendAllAndShutdown(ep, ev, data), T, () => 'zerostack to queue 1 MiB');
