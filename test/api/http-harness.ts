@@ -45,6 +45,13 @@ export function chunksDigest(n: number, size: number): string {
   for (let i = 0; i < n; i++) h.update(chunkOf(i, size));
   return h.digest('hex');
 }
+/** Collect a whole body; `onEnd` gets it at 'end'. */
+export function collectBody(body: http.IncomingMessage, onEnd: (whole: Buffer) => void): void {
+  const parts: Buffer[] = [];
+  body.on('data', (c: Buffer) => parts.push(c));
+  body.on('end', () => onEnd(Buffer.concat(parts)));
+}
+
 /** Hash a body as it streams in; `onEnd` gets its length and sha256 (hex) at 'end'. */
 export function hashBody(body: http.IncomingMessage, onEnd: (got: { n: number; digest: string }) => void): void {
   const h = createHash('sha256');

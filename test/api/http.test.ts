@@ -7,7 +7,7 @@ import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { StackHttpAgent, serveHttp } from '../../src/api/http.js';
 import type { NetSocket } from '../../src/api/net/index.js';
-import { chunkOf, chunksDigest, hashBody, httpPairPerTest, httpSim, leftovers, serve, SERVER, waitFor } from './http-harness.js';
+import { chunkOf, chunksDigest, collectBody, hashBody, httpPairPerTest, httpSim, leftovers, serve, SERVER, waitFor } from './http-harness.js';
 
 const env = httpPairPerTest();
 
@@ -22,11 +22,9 @@ interface Got {
 function get(agent: http.Agent, port: number, path: string, init: { method?: string; headers?: http.OutgoingHttpHeaders; body?: (req: http.ClientRequest) => void } = {}): Promise<Got> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: SERVER, port, path, agent, method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      const parts: Buffer[] = [];
       // With keep-alive the socket goes back to the agent at 'end': note its port now.
       const localPort = (res.socket as unknown as NetSocket).localPort!;
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts), reused: req.reusedSocket, localPort }));
+      collectBody(res, (body) => resolve({ status: res.statusCode!, headers: res.headers, body, reused: req.reusedSocket, localPort }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -96,14 +94,12 @@ describe('Node http over zerostack (http.createServer + http.request, in-process
   it('chunked_transfer_encoding_request_and_response_bodies_arrive_whole', async () => {
     const e = env();
     const s = await serve(e, (req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
+      collectBody(req, (body) => {
         res.setHeader('x-request-te', String(req.headers['transfer-encoding']));
         // No content-length: Node frames the response with chunked encoding.
         res.write('echo:');
         setImmediate(() => {
-          res.write(Buffer.concat(parts));
+          res.write(body);
           setImmediate(() => res.end(':done'));
         });
       });
@@ -267,9 +263,7 @@ describe('Node http over zerostack in virtual time (simulated network, the test 
         const body = await e.drive(
           new Promise<Buffer>((resolve, reject) => {
             const req = http.get({ host: SERVER, port: 80, path: `/${i}`, agent }, (res) => {
-              const parts: Buffer[] = [];
-              res.on('data', (c: Buffer) => parts.push(c));
-              res.on('end', () => resolve(Buffer.concat(parts)));
+              collectBody(res, resolve);
             });
             req.on('error', reject);
             req.on('socket', () => reused.push(req.reusedSocket));

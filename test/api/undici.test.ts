@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { serveHttp, undiciConnector } from '../../src/api/http.js';
 import { Network } from '../../src/sim/network.js';
 import { Stack } from '../../src/stack.js';
-import { chunkOf, chunksDigest, hashBody, httpPairPerTest, leftovers, serve, SERVER, waitFor } from './http-harness.js';
+import { chunkOf, chunksDigest, collectBody, hashBody, httpPairPerTest, leftovers, serve, SERVER, waitFor } from './http-harness.js';
 
 const env = httpPairPerTest();
 
@@ -38,10 +38,8 @@ describe('undici over zerostack (Agent({ connect: undiciConnector(stack.net) }))
   it('fetch_with_dispatcher_posts_json_and_reads_the_echo', async () => {
     const e = env();
     const s = await serve(e, (req, res) => {
-      const parts: Buffer[] = [];
-      req.on('data', (c: Buffer) => parts.push(c));
-      req.on('end', () => {
-        const body = JSON.parse(Buffer.concat(parts).toString()) as { x: number };
+      collectBody(req, (whole) => {
+        const body = JSON.parse(whole.toString()) as { x: number };
         res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify({ doubled: body.x * 2, method: req.method, ct: req.headers['content-type'] }));
       });
