@@ -4,6 +4,7 @@
 // (no open socket-core fds, no TCP connection left but TIME-WAIT).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
+import type { Readable } from 'node:stream';
 import { afterEach } from 'vitest';
 import { Stack } from '../../src/stack.js';
 import { serveHttp } from '../../src/api/http.js';
@@ -52,8 +53,8 @@ export function collectBody(body: http.IncomingMessage, onEnd: (whole: Buffer) =
   body.on('end', () => onEnd(Buffer.concat(parts)));
 }
 
-/** Hash a body as it streams in; `onEnd` gets its length and sha256 (hex) at 'end'. */
-export function hashBody(body: http.IncomingMessage, onEnd: (got: { n: number; digest: string }) => void): void {
+/** Hash a body (or any readable stream) as it streams in; `onEnd` gets its length and sha256 (hex) at 'end'. */
+export function hashBody(body: Readable, onEnd: (got: { n: number; digest: string }) => void): void {
   const h = createHash('sha256');
   let n = 0;
   body.on('data', (c: Buffer) => {

@@ -28,6 +28,7 @@ import type { NetModule, NetSocket } from '../../src/api/net/index.js';
 import { httpService, patternBlock, type TcpService } from '../../src/cli/net/servers.js';
 import { guard, interopSkipReason, KernelPeer, LossyNic, must } from './netns.js';
 import { PY_RESET, pySink } from './py-apps.js';
+import { hashBody } from '../api/http-harness.js';
 
 const MIB = 1024 * 1024;
 const BIG = 100 * MIB;
@@ -93,13 +94,7 @@ function writePattern(s: NetSocket, n: number): Promise<void> {
 /** Read `s` to EOF; byte count and sha256. */
 function readAll(s: NetSocket): Promise<{ n: number; hash: string }> {
   return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    let n = 0;
-    s.on('data', (b: Buffer) => {
-      h.update(b);
-      n += b.length;
-    });
-    s.once('end', () => resolve({ n, hash: h.digest('hex') }));
+    hashBody(s, ({ n, digest }) => resolve({ n, hash: digest }));
     s.once('error', reject);
   });
 }
