@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import nodeNet from 'node:net';
 import type { EventEmitter } from 'node:events';
-import { createPair } from '../../src/link/sim/pair.js';
+import { twoStacks } from '../../examples/lib/two-stacks.js';
 import { Stack, getDefaultPool } from '../../src/stack.js';
 import { RealClock } from '../../src/time/real-clock.js';
 import type { NetModule } from '../../src/api/net/index.js';
@@ -85,13 +85,9 @@ async function coreBlackhole(core: SocketCore, address: string, clientNet: NetLi
   };
 }
 
-/** Two stacks (10.0.0.1 client, 10.0.0.2 server) on one in-process pair, in real time. */
+/** Two stacks (10.0.0.1 client, 10.0.0.2 server) on one in-process pair, in real time (examples/lib/two-stacks.ts). */
 export function pairEnv(opts: { tcp?: Record<string, unknown> } = {}): Env & { a: Stack; b: Stack; clock: RealClock } {
-  const clock = new RealClock();
-  const pool = getDefaultPool();
-  const pair = createPair({ clock, a: { name: 'a0', mac: new Uint8Array([2, 0, 0, 0, 0, 1]), pool }, b: { name: 'b0', mac: new Uint8Array([2, 0, 0, 0, 0, 2]), pool } });
-  const a = new Stack({ clock, pool, name: 'A', nics: [pair.a], config: { interfaces: [{ address: '10.0.0.1/24' }], tcp: opts.tcp ?? {} } });
-  const b = new Stack({ clock, pool, name: 'B', nics: [pair.b], config: { interfaces: [{ address: '10.0.0.2/24' }], tcp: opts.tcp ?? {} } });
+  const { client: a, server: b, clock, close } = twoStacks({ tcp: opts.tcp ?? {} });
   return {
     name: 'stack.net (pair)',
     a,
@@ -101,11 +97,7 @@ export function pairEnv(opts: { tcp?: Record<string, unknown> } = {}): Env & { a
     clientNet: a.net as unknown as NetLike,
     host: '10.0.0.2',
     blackhole: () => coreBlackhole(b.net.core, '10.0.0.2', a.net as unknown as NetLike, '10.0.0.2'),
-    close() {
-      a.close();
-      b.close();
-      clock.close();
-    },
+    close,
   };
 }
 
