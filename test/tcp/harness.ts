@@ -14,10 +14,11 @@ import { PacketPool } from '../../src/buf/pool.js';
 import { CSUM_NONE, CSUM_PARTIAL, type PacketBuffer } from '../../src/buf/packet-buffer.js';
 import { CountingAccounting } from '../../src/acct/accounting.js';
 import { ChecksumMode, Ipv4Repr, IpProtocol } from '../../src/wire/ipv4.js';
-import { emitTcp, parseTcp, tcpChecksumValid, tcpHeaderLen, TcpFlag, TcpRepr } from '../../src/wire/tcp.js';
+import { emitTcp, parseTcp, tcpChecksumValid, tcpHeaderLen, TcpRepr } from '../../src/wire/tcp.js';
 import { isWireError } from '../../src/wire/error.js';
 import { jsChecksum, onesSum, finishChecksum, pseudoHeaderSum } from '../../src/wire/checksum.js';
 import { parseIpv4 } from '../../src/wire/address.js';
+import { flagBits, flagLetters } from '../../src/packetdrill/runner/packets.js';
 import { TcpLayer, type TcpIpOutput } from '../../src/tcp/tcp-layer.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { Endpoint, type EndpointObserver } from '../../src/tcp/endpoint.js';
@@ -32,56 +33,14 @@ export const ms = (n: number): number => Math.round(n * 1_000_000);
 export const sec = (n: number): number => Math.round(n * 1_000_000_000);
 export const us = (n: number): number => Math.round(n * 1_000);
 
-/** packetdrill flag letters: F S R P . (ACK) U E W. */
+/** packetdrill flag letters: F S R P . (ACK) U E W; unknown letters are a test-writing error. */
 export function parseFlags(s: string): number {
-  let f = 0;
-  for (const c of s) {
-    switch (c) {
-      case 'F':
-        f |= TcpFlag.FIN;
-        break;
-      case 'S':
-        f |= TcpFlag.SYN;
-        break;
-      case 'R':
-        f |= TcpFlag.RST;
-        break;
-      case 'P':
-        f |= TcpFlag.PSH;
-        break;
-      case '.':
-        f |= TcpFlag.ACK;
-        break;
-      case 'U':
-        f |= TcpFlag.URG;
-        break;
-      case 'E':
-        f |= TcpFlag.ECE;
-        break;
-      case 'W':
-        f |= TcpFlag.CWR;
-        break;
-      case '-':
-        break;
-      default:
-        throw new Error(`bad flag letter ${c} in ${s}`);
-    }
-  }
-  return f;
+  for (const c of s) if (!'FSRP.UEW-'.includes(c)) throw new Error(`bad flag letter ${c} in ${s}`);
+  return flagBits(s);
 }
 
-export function flagsToString(f: number): string {
-  let s = '';
-  if (f & TcpFlag.FIN) s += 'F';
-  if (f & TcpFlag.SYN) s += 'S';
-  if (f & TcpFlag.RST) s += 'R';
-  if (f & TcpFlag.PSH) s += 'P';
-  if (f & TcpFlag.ACK) s += '.';
-  if (f & TcpFlag.URG) s += 'U';
-  if (f & TcpFlag.ECE) s += 'E';
-  if (f & TcpFlag.CWR) s += 'W';
-  return s === '' ? '-' : s;
-}
+/** TcpFlag bits → packetdrill letters (the runner's own formatter). */
+export const flagsToString = flagLetters;
 
 export interface SegOptions {
   mss?: number;
