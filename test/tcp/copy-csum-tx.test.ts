@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { simNetwork, type SimMachine } from '../../src/host/index.js';
+import { spawnDiscardSink } from '../host/sim-sink.js';
 import { seqAdd, seqDiff } from '../../src/tcp/seq.js';
 import { SendBuffer } from '../../src/tcp/send-buffer.js';
 import { PacketPool } from '../../src/buf/pool.js';
@@ -121,18 +122,7 @@ describe('copy+csum transmit: stored chunk sums replace the software payload che
     const { net, machines } = simNetwork({ seed: 5, link: { rate: '10Gbit', delay: '20us', queue: 'unlimited' }, machines: [{ name: 'a', ...host, copy: 'copy+csum' }, { name: 'b', ...host }] });
     const [a, b] = machines as [SimMachine, SimMachine];
     const total = 4 << 20;
-    let got = 0;
-    const l = b.sockets.socket();
-    b.core.bind(l, 0, 9);
-    b.core.listen(l, 1);
-    b.spawn('sink', function* () {
-      const c = yield* b.sockets.accept(l);
-      for (;;) {
-        const n = yield* b.sockets.consume(c, 65536);
-        if (n <= 0) return;
-        got += n;
-      }
-    });
+    const sink = spawnDiscardSink(b, 9);
     a.spawn('source', function* () {
       const fd = a.sockets.socket();
       yield* a.sockets.connect(fd, b.addr, 9);
@@ -140,7 +130,7 @@ describe('copy+csum transmit: stored chunk sums replace the software payload che
       a.sockets.close(fd);
     });
     net.runFor(1e9);
-    expect(got).toBe(total);
+    expect(sink.got).toBe(total);
     const w = a.host.acct;
     expect(w.bytesCopyChecksummed).toBe(total);
     // Every frame in or out: an IPv4 header (20) and a TCP header (≤ 60) — no payload byte summed again.

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { simNetwork, type SimMachine, type SimMachineOptions } from '../../src/host/index.js';
+import { spawnDiscardSink } from '../host/sim-sink.js';
 import type { MachineCounters } from '../../src/host/sim-machine.js';
 import { TcpSocket } from '../../src/socket/tcp-socket.js';
 import { PREQUEUE_ACK_TIMEOUT } from '../../src/tcp/rx-path/index.js';
@@ -298,18 +299,7 @@ describe('zero-copy modes avoid the copy', () => {
     const [a, b] = machines as [SimMachine, SimMachine];
     const total = 2_000_000;
     const data = pattern(total, 5);
-    let got = 0;
-    const l = b.sockets.socket();
-    b.core.bind(l, 0, 9);
-    b.core.listen(l, 1);
-    b.spawn('sink', function* () {
-      const c = yield* b.sockets.accept(l);
-      for (;;) {
-        const n = yield* b.sockets.consume(c, 65536);
-        if (n <= 0) return;
-        got += n;
-      }
-    });
+    const sink = spawnDiscardSink(b, 9);
     a.spawn('source', function* () {
       const fd = a.sockets.socket();
       yield* a.sockets.connect(fd, b.addr, 9);
@@ -317,7 +307,7 @@ describe('zero-copy modes avoid the copy', () => {
       a.sockets.close(fd);
     });
     net.runFor(1_000 * MS);
-    expect(got).toBe(total);
+    expect(sink.got).toBe(total);
     expect(b.counters().bytesCopied).toBe(0);
     expect(b.counters().bytesCopyChecksummed).toBe(0);
     expect(a.counters().bytesCopied).toBe(0);
@@ -334,18 +324,7 @@ describe('zero-copy modes avoid the copy', () => {
     });
     const [a, b] = machines as [SimMachine, SimMachine];
     const total = 500_000;
-    let got = 0;
-    const l = b.sockets.socket();
-    b.core.bind(l, 0, 9);
-    b.core.listen(l, 1);
-    b.spawn('sink', function* () {
-      const c = yield* b.sockets.accept(l);
-      for (;;) {
-        const n = yield* b.sockets.consume(c, 65536);
-        if (n <= 0) return;
-        got += n;
-      }
-    });
+    const sink = spawnDiscardSink(b, 9);
     a.spawn('source', function* () {
       const fd = a.sockets.socket();
       yield* a.sockets.connect(fd, b.addr, 9);
@@ -353,7 +332,7 @@ describe('zero-copy modes avoid the copy', () => {
       a.sockets.close(fd);
     });
     net.runFor(1_000 * MS);
-    expect(got).toBe(total);
+    expect(sink.got).toBe(total);
     expect(b.counters().bytesCopied).toBe(total);
     expect(a.counters().bytesCopied).toBe(total);
   });
